@@ -1,0 +1,233 @@
+"""Frozen records that cross module boundaries.
+
+Every stage of the pipeline (ingest → parse → score → render) hands the next
+one an immutable value: stages can run in worker processes, be cached, and be
+tested in isolation. Collections are tuples, never lists, so a record cannot
+be changed after it was built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+
+class Severity(StrEnum):
+    """How much a diagnostic matters to the person reading the sheet."""
+
+    INFO = "info"
+    """Something was repaired or guessed; the result is still trustworthy."""
+    WARNING = "warning"
+    """Something the instructor should look at (a missing image, a guess)."""
+    ERROR = "error"
+    """Part of the submission could not be used at all."""
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """A note about one submission: what was repaired, missing or unreadable."""
+
+    code: str
+    """Stable dotted identifier, e.g. ``encoding.mojibake``; tools match on it."""
+    message: str
+    """One sentence for a human, saying what happened and, if useful, what to do."""
+    severity: Severity = Severity.INFO
+    line: int | None = None
+    """1-based line of the report the note is about, if any."""
+
+    def as_dict(self) -> dict[str, object]:
+        data: dict[str, object] = {
+            "code": self.code,
+            "message": self.message,
+            "severity": str(self.severity),
+        }
+        if self.line is not None:
+            data["line"] = self.line
+        return data
+
+
+class FileKind(StrEnum):
+    """What a file of a submission is, as far as grading cares."""
+
+    IMAGE = "image"
+    DOCKERFILE = "dockerfile"
+    COMPOSE = "compose"
+    PYTHON = "python"
+    REQUIREMENTS = "requirements"
+    YAML = "yaml"
+    REPORT = "report"
+
+
+@dataclass(frozen=True, slots=True)
+class SubmissionFile:
+    """A file found in the submission folder (image or code)."""
+
+    path: str
+    """Path relative to the submission folder, with ``/`` separators."""
+    kind: FileKind
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class EmbeddedImage:
+    """An image carried inside the report itself (Word/PDF), not a separate file."""
+
+    name: str
+    """Pseudo path used in image references, e.g. ``word/media/image1.png``."""
+    media_type: str
+    data: bytes = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """One student's folder, read and decoded but not yet interpreted."""
+
+    root: Path
+    student: str
+    report_path: str | None
+    """The chosen report, relative to ``root``; ``None`` when none was found."""
+    text: str
+    """Decoded, repaired text of the report, ``\\n`` line endings, same line count as stored."""
+    encoding: str
+    """What the bytes were decoded as (``utf-8``, ``cp1252``, ``docx`` …)."""
+    source_format: str = "text"
+    """``text`` for markdown/plain files, ``docx`` or ``pdf`` when text was extracted."""
+    files: tuple[SubmissionFile, ...] = ()
+    embedded_images: tuple[EmbeddedImage, ...] = ()
+    candidates: tuple[str, ...] = ()
+    """Other report-like files that were considered, best first."""
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+    @property
+    def images(self) -> tuple[SubmissionFile, ...]:
+        return tuple(f for f in self.files if f.kind is FileKind.IMAGE)
+
+    @property
+    def code_files(self) -> tuple[SubmissionFile, ...]:
+        return tuple(f for f in self.files if f.kind is not FileKind.IMAGE)
+
+
+class CodeKind(StrEnum):
+    """What a block of code is, decided from its content, not its fence label."""
+
+    DOCKERFILE = "dockerfile"
+    COMPOSE = "compose"
+    PYTHON = "python"
+    SHELL = "shell"
+    """Commands typed by the student (``docker run …``)."""
+    CONSOLE = "console"
+    """Output of commands, possibly with prompts and commands mixed in."""
+    SQL = "sql"
+    YAML = "yaml"
+    JSON = "json"
+    TREE = "tree"
+    """A directory listing drawn with ``├──`` or indentation."""
+    TEXT = "text"
+
+
+class CodeOrigin(StrEnum):
+    """How the code was written in the report."""
+
+    FENCED = "fenced"
+    INDENTED = "indented"
+    UNFENCED = "unfenced"
+    """Recognised by its shape among ordinary lines."""
+    INLINE = "inline"
+    """A single backtick span that holds a whole command."""
+
+
+@dataclass(frozen=True, slots=True)
+class CodeBlock:
+    """A piece of code or console output found in the report."""
+
+    kind: CodeKind
+    text: str
+    lines: tuple[int, int]
+    """First and last 1-based report lines of the block, fences included."""
+    origin: CodeOrigin
+    info: str | None = None
+    """The fence's info string as written (``bash``, ``yml`` …), if any."""
+    repaired: str | None = None
+    """A rebuilt version when the original was broken (flattened YAML)."""
+    quoted: bool = False
+    """Whether the block sat inside a ``>`` blockquote."""
+
+    @property
+    def effective_text(self) -> str:
+        """The text criteria should read: the repair when there is one."""
+        return self.repaired if self.repaired is not None else self.text
+
+
+class ImageStatus(StrEnum):
+    FOUND = "found"
+    MISSING = "missing"
+    """The reference points inside the folder but no such file exists."""
+    REMOTE = "remote"
+    """An ``http(s)`` URL: never fetched."""
+    OUTSIDE = "outside"
+    """The path escapes the submission folder: never read."""
+    EMBEDDED = "embedded"
+    """Carried inside a Word/PDF report."""
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRef:
+    """An image referenced by the report."""
+
+    src: str
+    """The reference exactly as written."""
+    alt: str
+    line: int
+    status: ImageStatus
+    path: str | None = None
+    """Resolved path relative to the submission folder, when inside it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What the report says for one question."""
+
+    id: str
+    lines: tuple[int, int]
+    """First and last 1-based lines of the answer in the report as stored."""
+    text: str
+    """The answer's markdown source, all lines of the range."""
+    student_text: str
+    """The same text without the lines that repeat the lab statement."""
+    prompt_lines: tuple[int, ...] = ()
+    """Lines of the range that are text of the lab statement (ignored by scoring)."""
+    code_blocks: tuple[CodeBlock, ...] = ()
+    images: tuple[ImageRef, ...] = ()
+    found_by: str = "label"
+    """How the id was found: ``label``, ``step``, ``letter``, ``signature``."""
+    label: str | None = None
+    """The marker as the student wrote it (``Questio 2.c``), when there is one."""
+
+    @property
+    def word_count(self) -> int:
+        return len(self.student_text.split())
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A report split into answers by question id."""
+
+    path: str | None
+    text: str
+    lab: str | None
+    """Id of the lab whose structure was used, or ``None`` when none fits."""
+    answers: tuple[Answer, ...]
+    code_blocks: tuple[CodeBlock, ...] = ()
+    images: tuple[ImageRef, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+    @property
+    def line_count(self) -> int:
+        return self.text.count("\n") + 1 if self.text else 0
+
+    def answer(self, question_id: str) -> Answer | None:
+        for answer in self.answers:
+            if answer.id == question_id:
+                return answer
+        return None

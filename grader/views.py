@@ -1,0 +1,79 @@
+"""Terminal and JSON views of the pipeline's records (no logic, only display).
+
+The JSON shapes are a contract with other tools: keys documented in the
+README stay stable; new keys may be added.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import IO, Any
+
+from rich.console import Console
+from rich.table import Table
+
+from grader.models import ImageStatus, Report, Submission
+
+PARSE_SCHEMA = 1
+
+
+def parse_json(submission: Submission, report: Report) -> dict[str, Any]:
+    """The ``grader parse --json`` object."""
+    return {
+        "schema": PARSE_SCHEMA,
+        "student": submission.student,
+        "report": report.path,
+        "encoding": submission.encoding,
+        "lab": report.lab,
+        "answers": [
+            {
+                "id": answer.id,
+                "lines": list(answer.lines),
+                "found_by": answer.found_by,
+                "label": answer.label,
+                "words": answer.word_count,
+                "prompt_lines": list(answer.prompt_lines),
+                "code_blocks": [
+                    {"kind": str(block.kind), "lines": list(block.lines),
+                     "origin": str(block.origin), "info": block.info,
+                     "repaired": block.repaired is not None}
+                    for block in answer.code_blocks
+                ],
+                "images": [
+                    {"src": image.src, "line": image.line, "status": str(image.status),
+                     "path": image.path}
+                    for image in answer.images
+                ],
+            }
+            for answer in report.answers
+        ],
+        "files": [{"path": f.path, "kind": str(f.kind), "size": f.size}
+                  for f in submission.files],
+        "diagnostics": [d.as_dict() for d in report.diagnostics],
+    }
+
+
+def parse_table(submission: Submission, report: Report, *, console_file: IO[str]) -> None:
+    """The ``grader parse`` table: one row per answer."""
+    console = Console(file=console_file, highlight=False, soft_wrap=True)
+    console.print(f"[bold]{submission.student}[/bold]  report: {report.path or '—'}  "
+                  f"encoding: {submission.encoding or '—'}  lab: {report.lab or '—'}")
+    table = Table(show_edge=False, pad_edge=False)
+    for column in ("id", "lines", "words", "code", "images", "found by"):
+        table.add_column(column, justify="right" if column in ("words",) else "left")
+    for answer in report.answers:
+        kinds = Counter(str(block.kind) for block in answer.code_blocks)
+        code = ", ".join(f"{k}×{n}" if n > 1 else k for k, n in sorted(kinds.items())) or "—"
+        found = sum(1 for i in answer.images if i.status in (ImageStatus.FOUND,
+                                                              ImageStatus.EMBEDDED))
+        missing = len(answer.images) - found
+        images = f"{found} found" + (f", {missing} missing" if missing else "") \
+            if answer.images else "—"
+        table.add_row(answer.id, f"{answer.lines[0]}–{answer.lines[1]}", str(answer.word_count),
+                      code, images, answer.found_by + (f" ({answer.label})" if answer.label
+                                                         else ""))
+    console.print(table)
+    for diagnostic in report.diagnostics:
+        where = f" (line {diagnostic.line})" if diagnostic.line else ""
+        console.print(f"  [{diagnostic.severity}] {diagnostic.code}{where}: {diagnostic.message}",
+                      markup=False)
