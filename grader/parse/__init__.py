@@ -1,0 +1,269 @@
+"""Parse a decoded report into answers by question id (the second pipeline stage).
+
+``parse_report`` turns the ``Submission``'s text into a ``Report`` for one
+lab's rubric; ``detect_lab`` parses with every known rubric and keeps the one
+whose questions the report covers best, or none when nothing fits (a report
+of another lab, a general Docker guide).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from grader.models import (
+    Answer,
+    Diagnostic,
+    ImageRef,
+    ImageStatus,
+    Report,
+    Severity,
+    Submission,
+)
+from grader.parse.images import ImageResolver, find_image_refs, resolve_all
+from grader.parse.prompts import PromptIndex
+from grader.parse.signatures import AffinityModel, build_signature
+from grader.parse.structure import Draft, align
+from grader.parse.units import Unit, UnitKind, build_units
+from grader.rubric import Rubric
+
+__all__ = ["LabFit", "detect_lab", "parse_report", "parse_text"]
+
+MIN_FIT = 0.3
+"""Share of a lab's graded questions a report must answer recognisably to be that lab's."""
+
+
+def parse_text(text: str, rubric: Rubric, *, path: str | None = None,
+               resolver: ImageResolver | None = None) -> Report:
+    """Split ``text`` into answers to ``rubric``'s questions."""
+    lines = text.split("\n")
+    units = build_units(text)
+    _mark_prompts(units, PromptIndex(rubric))
+    drafts = align(units, rubric)
+    resolver = resolver or ImageResolver(None)
+    raw_refs = find_image_refs(lines)
+    images, notes = resolve_all(raw_refs, resolver)
+    diagnostics = [Diagnostic("image.resolved_by_name", note, Severity.INFO, line)
+                   for line, note in notes]
+    built_answers: list[tuple[Answer, Draft]] = []
+    unanswered: list[Draft] = []
+    for draft in drafts:
+        built = _answer(draft, lines, images)
+        if built is None:
+            unanswered.append(draft)
+        else:
+            built_answers.append((built, draft))
+    answers = _unique(built_answers, diagnostics)
+    found = {a.id for a in answers}
+    for draft in unanswered:
+        missing = [i for i in draft.ids if i not in found]
+        if missing:
+            diagnostics.append(Diagnostic(
+                "answer.prompt_only",
+                f"{', '.join(missing)}: only the lab statement's text was found, no answer",
+                Severity.INFO, draft.units[0].start + 1 if draft.units else None))
+    order = {q.id: i for i, q in enumerate(rubric.questions)}
+    answers.sort(key=lambda a: (order.get(a.id, 999), a.lines[0]))
+    code_blocks = tuple(u.code for u in units if u.code is not None)
+    for image in images:
+        if image.status is ImageStatus.MISSING:
+            diagnostics.append(Diagnostic("image.missing",
+                                          f"image {image.src!r} is referenced but not in the "
+                                          "submission", Severity.WARNING, image.line))
+        elif image.status is ImageStatus.OUTSIDE:
+            diagnostics.append(Diagnostic("image.outside",
+                                          f"image {image.src!r} points outside the submission "
+                                          "folder; it was not read", Severity.WARNING, image.line))
+    return Report(path=path, text=text, lab=rubric.id, answers=tuple(answers),
+                  code_blocks=code_blocks, images=tuple(images), diagnostics=tuple(diagnostics))
+
+
+_PRIORITY = {"label": 0, "step": 1, "letter": 1, "signature": 2}
+
+
+def _unique(built: Sequence[tuple[Answer, Draft]], diagnostics: list[Diagnostic]) -> list[Answer]:
+    """One answer per id: an explicit label beats a step number, which beats a guess."""
+    chosen: dict[str, Answer] = {}
+    for answer, draft in built:
+        for note in draft.notes:
+            diagnostics.append(Diagnostic("answer.relabelled", note, Severity.INFO,
+                                          answer.lines[0]))
+        for question_id in draft.ids:
+            other = chosen.get(question_id)
+            if other is None:
+                chosen[question_id] = _with_id(answer, question_id)
+                continue
+            keep_new = _PRIORITY[answer.found_by] < _PRIORITY[other.found_by]
+            kept, dropped = (answer, other) if keep_new else (other, answer)
+            if keep_new:
+                chosen[question_id] = _with_id(answer, question_id)
+            if _PRIORITY[answer.found_by] == _PRIORITY[other.found_by]:
+                diagnostics.append(Diagnostic(
+                    "answer.duplicate",
+                    f"{question_id} is answered twice (lines {other.lines[0]} and "
+                    f"{answer.lines[0]}); the answer at line {kept.lines[0]} is used",
+                    Severity.WARNING, dropped.lines[0]))
+    return list(chosen.values())
+
+
+def _with_id(answer: Answer, question_id: str) -> Answer:
+    return Answer(id=question_id, lines=answer.lines, text=answer.text,
+                  student_text=answer.student_text, prompt_lines=answer.prompt_lines,
+                  code_blocks=answer.code_blocks, images=answer.images,
+                  found_by=answer.found_by, label=answer.label)
+
+
+def _mark_prompts(units: Sequence[Unit], index: PromptIndex) -> None:
+    """Flag units that copy the statement; commands only count as copies in a copied run."""
+    for unit in units:
+        if unit.kind in (UnitKind.TEXT, UnitKind.HEADING):
+            text = unit.marker.rest if unit.marker is not None else unit.text
+            match = index.match_line(text) or index.match_title(text)
+            if match is not None:
+                unit.is_prompt = True
+                unit.prompt_of = match.question
+    for i, unit in enumerate(units):
+        if unit.code is None:
+            continue
+        match = index.match_code(unit.code.text)
+        if match is None:
+            continue
+        skeleton = "___" in unit.code.text
+        neighbours = [units[j] for j in (i - 1, i + 1) if 0 <= j < len(units)]
+        if skeleton or any(n.is_prompt and n.kind is UnitKind.TEXT for n in neighbours):
+            unit.is_prompt = True
+            unit.prompt_of = match.question
+
+
+def _answer(draft: Draft, lines: list[str], images: Sequence[ImageRef]) -> Answer | None:
+    units = sorted(draft.units, key=lambda u: u.start)
+    if not units:
+        return None
+    if draft.found_by != "label":
+        # A pasted statement above the answer is not the answer: skip a leading run of
+        # copied text when it holds real statement prose, not just a retyped title.
+        lead = 0
+        while lead < len(units) and (units[lead].is_prompt or (
+                _is_connector(units[lead]) and lead + 1 < len(units)
+                and units[lead + 1].is_prompt)):
+            lead += 1
+        if lead and any(u.is_prompt and u.kind is not UnitKind.HEADING for u in units[:lead]):
+            units = units[lead:]
+    own = [u for u in units if not u.is_prompt and u is not draft.marker_unit]
+    marker_rest = ""
+    if draft.marker_unit is not None and draft.marker_unit.marker is not None:
+        if not draft.marker_unit.is_prompt:
+            marker_rest = draft.marker_unit.marker.rest
+    if not own and not marker_rest.strip() and not _has_images(units, images):
+        return None
+    start = units[0].start
+    end = units[-1].end
+    prompt_lines = tuple(line + 1 for u in units if u.is_prompt
+                         for line in range(u.start, u.end + 1))
+    student_parts = [marker_rest] if marker_rest else []
+    student_parts += [u.text for u in own]
+    code_blocks = tuple(u.code for u in units if u.code is not None and not u.is_prompt)
+    in_range = tuple(img for img in images if start + 1 <= img.line <= end + 1)
+    return Answer(id=draft.ids[0], lines=(start + 1, end + 1),
+                  text="\n".join(lines[start:end + 1]),
+                  student_text="\n".join(p for p in student_parts if p.strip()),
+                  prompt_lines=prompt_lines, code_blocks=code_blocks, images=in_range,
+                  found_by=draft.found_by, label=draft.label)
+
+
+def _is_connector(unit: Unit) -> bool:
+    """A few words between two copied statement lines (``Puis :``, ``* le port ;``)."""
+    return (unit.kind is UnitKind.TEXT and len(unit.text.split()) <= 5
+            and "![" not in unit.text and "<img" not in unit.text.lower())
+
+
+def _has_images(units: Sequence[Unit], images: Sequence[ImageRef]) -> bool:
+    lines = {line + 1 for u in units for line in range(u.start, u.end + 1)}
+    return any(img.line in lines for img in images)
+
+
+@dataclass(frozen=True, slots=True)
+class LabFit:
+    rubric: Rubric
+    report: Report
+    fit: float
+    """Share of the lab's graded questions found with content that looks like their answer."""
+
+
+def _fit(report: Report, rubric: Rubric) -> float:
+    graded = [q for q in rubric.questions if q.graded]
+    if not graded:
+        return 0.0
+    model = AffinityModel([build_signature(q) for q in graded])
+    index = {q.id: i for i, q in enumerate(graded)}
+    recognised = 0
+    for answer in report.answers:
+        if answer.id not in index:
+            continue
+        unit = Unit(UnitKind.TEXT, 0, 0, answer.student_text or answer.text)
+        score = model.scores(unit)[index[answer.id]]
+        code_match = any(
+            (rubric.question(answer.id) or graded[0]).code is block.kind
+            for block in answer.code_blocks)
+        if score > 0 or code_match or (answer.found_by != "signature" and answer.images):
+            recognised += 1
+    return recognised / len(graded)
+
+
+def detect_lab(text: str, rubrics: Sequence[Rubric], *, path: str | None = None,
+               resolver: ImageResolver | None = None) -> tuple[LabFit | None, list[LabFit]]:
+    """Parse with every rubric; the best fit above ``MIN_FIT``, and all fits, best first."""
+    fits: list[LabFit] = []
+    hint = PurePosixPath(path).stem.lower() if path else ""
+    for rubric in rubrics:
+        report = parse_text(text, rubric, path=path, resolver=resolver)
+        fit = _fit(report, rubric)
+        if hint and any(h.lower() in hint for h in rubric.report_hints):
+            fit += 0.05
+        fits.append(LabFit(rubric, report, fit))
+    fits.sort(key=lambda f: f.fit, reverse=True)
+    best = fits[0] if fits and fits[0].fit >= MIN_FIT else None
+    return best, fits
+
+
+def parse_report(submission: Submission, rubrics: Sequence[Rubric], *,
+                 forced: Rubric | None = None) -> Report:
+    """The ``Report`` of a submission: parsed with ``forced`` or with the best-fitting lab."""
+    report_dir = str(PurePosixPath(submission.report_path).parent) if submission.report_path else ""
+    resolver = ImageResolver(submission.root, "" if report_dir == "." else report_dir,
+                             files=[f.path for f in submission.images],
+                             embedded=[img.name for img in submission.embedded_images])
+    base = list(submission.diagnostics)
+    if submission.report_path is None:
+        return Report(path=None, text="", lab=forced.id if forced else None, answers=(),
+                      diagnostics=tuple(base))
+    if forced is not None:
+        report = parse_text(submission.text, forced, path=submission.report_path,
+                            resolver=resolver)
+        fit = _fit(report, forced)
+        if fit < MIN_FIT:
+            base.append(Diagnostic(
+                "lab.poor_fit", f"the report answers few questions of {forced.id} "
+                f"recognisably ({fit:.0%}); is it the right lab?", Severity.WARNING))
+        return _with_diagnostics(report, base)
+    best, fits = detect_lab(submission.text, rubrics, path=submission.report_path,
+                            resolver=resolver)
+    if best is None:
+        detail = ", ".join(f"{f.rubric.id}: {f.fit:.0%}" for f in fits) or "no rubric known"
+        base.append(Diagnostic(
+            "lab.unknown", "the report does not look like any known lab "
+            f"({detail} of questions recognised); it was not split into answers. "
+            "Pass --rubric to force a lab.", Severity.WARNING))
+        report = Report(path=submission.report_path, text=submission.text, lab=None, answers=(),
+                        diagnostics=())
+        return _with_diagnostics(report, base)
+    base.append(Diagnostic("lab.detected", f"lab {best.rubric.id} detected "
+                           f"({best.fit:.0%} of its questions recognised)", Severity.INFO))
+    return _with_diagnostics(best.report, base)
+
+
+def _with_diagnostics(report: Report, first: Sequence[Diagnostic]) -> Report:
+    return Report(path=report.path, text=report.text, lab=report.lab, answers=report.answers,
+                  code_blocks=report.code_blocks, images=report.images,
+                  diagnostics=tuple(first) + report.diagnostics)

@@ -1,0 +1,173 @@
+"""Recognise the lines where students announce a question, an exercise or a step.
+
+Students label answers in every style: ``#### 2.A``, ``**Question 2.a :**``,
+``1. Question 8.a:``, ``Questio 2.c`` (typo), ``Question 8.1`` (number for a
+letter), ``## Question 4.b - 4.c`` (merged), ``a)`` under an exercise,
+``Étape 2`` under ``Exercice 3``, ``## II.`` (Roman numerals). This module
+only reads one line at a time and says what it announces; deciding which
+question id that means in context is the job of ``structure``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from rapidfuzz import fuzz
+
+from grader.parse.text import fold, strip_markdown
+
+
+class MarkerKind(StrEnum):
+    QUESTION = "question"
+    """An explicit id such as ``2.a`` (possibly several when merged)."""
+    EXERCISE = "exercise"
+    """``Exercice 3``, ``EXERCISE 3``, ``## III.``, or ``Question 3`` with no letter."""
+    STEP = "step"
+    """``Étape 2`` / ``Step 2``: the statement's numbering inside an exercise."""
+    LETTER = "letter"
+    """``a)`` / ``b.``: a question letter with the exercise left implicit."""
+    NUMBER = "number"
+    """A numbered sub-heading (``### 2. Test de /health``): a weak hint only."""
+    BARE_QUESTION = "bare_question"
+    """``Question 2`` with no letter: an exercise or a question number, by context."""
+
+
+@dataclass(frozen=True, slots=True)
+class Marker:
+    kind: MarkerKind
+    exercise: int | None = None
+    subs: tuple[str, ...] = ()
+    """Question letters (``a``) or numbers (``1``) as written, lowercase."""
+    number: int | None = None
+    """The step, sub-heading or bare question number."""
+    label: str = ""
+    """The marker text as written, for feedback and diagnostics."""
+    rest: str = ""
+    """What follows the marker on its line (a title, a prompt or an answer)."""
+    heading_level: int = 0
+    """Markdown heading level of the line (0 when not a heading)."""
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        if self.exercise is None:
+            return ()
+        return tuple(f"{self.exercise}.{sub}" for sub in self.subs)
+
+
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9,
+          "x": 10, "xi": 11, "xii": 12}
+
+# "question", with typos seen in real reports (questio, questioin, quesiton), "q", "réponse".
+_QWORD = r"(?:q(?:u[a-z]{0,3}s?[a-z]{0,4}ti?o[a-z]{0,3}s?)?|r[eé]ponses?|answer)"
+_SUB = r"(?:[a-h]|\d{1,2})"
+_SEP = r"\s*[.\-_/]?\s*"
+_QUESTION = re.compile(
+    rf"^{_QWORD}\s*[:.\-n°#]*\s*(\d{{1,2}}){_SEP}({_SUB})(?![0-9a-z])"
+    rf"((?:\s*(?:[-,&/+]|et|and|&)\s*(?:\d{{1,2}}\s*[.\-]\s*)?{_SUB}(?![0-9a-z]))*)"
+)
+# A bare id at the start of a line: "2.a", "2.A :", "2a)". The separator is mandatory
+# between number and letter unless a closing bracket follows, so "3 a partir" is not 3.a.
+_BARE_ID = re.compile(
+    r"^(\d{1,2})\s?[.\-]\s?([a-h])(?![0-9a-z'’])"
+    r"((?:\s*(?:[-,&/+]|et|and)\s*(?:\d{1,2}\s*[.\-]\s*)?[a-h](?![0-9a-z]))*)"
+)
+# Glued ids from Word exports: "2.BQuand ...", "4.aL'option".
+_GLUED_ID = re.compile(r"^(\d)\.([a-hA-H])(?=[A-ZÀ-Ý])")
+_EXERCISE = re.compile(r"^([a-z]{2,10})\s*[:.\-n°#]*\s*(\d{1,2}|[ivx]{1,4})\b")
+_EXERCISE_WORDS = ("exercice", "exercise", "exercices", "exercises")
+_EXERCISE_ALIASES = frozenset({"exo", "ex", "partie", "part"})
+_BARE_QNUM = re.compile(rf"^{_QWORD}\s*[:.\-n°#]*\s*(\d{{1,2}})(?![0-9]|\s*[.\-]\s*[0-9a-h]\b)")
+_STEP = re.compile(r"^(?:etape|step)\s*[:.\-n°#]*\s*(\d{1,2})\b")
+_LETTER = re.compile(r"^\(?([a-h])\s*[)\]](?!\])|^([a-h])\s*[.:-](?:\s|$)")
+_NUMBERED = re.compile(r"^(\d{1,2}|[ivx]{1,4})\s*[.)\-:]\s*(?=\S)|^(\d{1,2}|[ivx]{1,4})$")
+_HEADING = re.compile(r"^\s*(#{1,6})\s")
+
+
+def heading_level(line: str) -> int:
+    match = _HEADING.match(line)
+    return len(match.group(1)) if match else 0
+
+
+def _subs(first: str, tail: str) -> tuple[str, ...]:
+    subs = [first.lower()]
+    for sub in re.findall(rf"(?:\d{{1,2}}\s*[.\-]\s*)?({_SUB})(?![0-9a-z])", tail):
+        if sub.lower() not in subs:
+            subs.append(sub.lower())
+    return tuple(subs)
+
+
+def read_marker(line: str, *, is_heading: bool | None = None) -> Marker | None:
+    """Say what ``line`` announces, or ``None`` for an ordinary line.
+
+    ``is_heading`` tells whether markdown parsed the line as a heading; numbered
+    and Roman-numeral titles only count on headings, never on list items.
+    """
+    level = heading_level(line)
+    if is_heading is None:
+        is_heading = level > 0
+    raw = strip_markdown(line[:300])
+    if not raw:
+        return None
+    text = fold(raw)
+    glued = _GLUED_ID.match(raw)
+    if glued:
+        return Marker(MarkerKind.QUESTION, int(glued.group(1)), (glued.group(2).lower(),),
+                      label=glued.group(0), rest=raw[glued.end():].strip(), heading_level=level)
+    for pattern in (_QUESTION, _BARE_ID):
+        match = pattern.match(text)
+        if match:
+            exercise = int(match.group(1))
+            return Marker(MarkerKind.QUESTION, exercise, _subs(match.group(2), match.group(3)),
+                          label=raw[: match.end()].strip(), rest=_rest(raw, text, match.end()),
+                          heading_level=level)
+    match = _EXERCISE.match(text)
+    if match and _is_exercise_word(match.group(1)):
+        number = _to_int(match.group(2))
+        if number is not None:
+            return Marker(MarkerKind.EXERCISE, number, label=raw[: match.end()].strip(),
+                          rest=_rest(raw, text, match.end()), heading_level=level)
+    match = _BARE_QNUM.match(text)
+    if match:
+        return Marker(MarkerKind.BARE_QUESTION, number=int(match.group(1)),
+                      label=raw[: match.end()].strip(), rest=_rest(raw, text, match.end()),
+                      heading_level=level)
+    match = _STEP.match(text)
+    if match:
+        return Marker(MarkerKind.STEP, number=int(match.group(1)),
+                      label=raw[: match.end()].strip(), rest=_rest(raw, text, match.end()),
+                      heading_level=level)
+    match = _LETTER.match(text)
+    if match and not line.lstrip().startswith(("-", "*", "+")):
+        letter = match.group(1) or match.group(2)
+        return Marker(MarkerKind.LETTER, subs=(letter,), label=raw[: match.end()].strip(),
+                      rest=_rest(raw, text, match.end()), heading_level=level)
+    if is_heading:
+        match = _NUMBERED.match(text)
+        if match:
+            number = _to_int(match.group(1) or match.group(2))
+            if number is not None:
+                return Marker(MarkerKind.NUMBER, number=number, label=raw[: match.end()].strip(),
+                              rest=_rest(raw, text, match.end()), heading_level=level)
+    return None
+
+
+def _is_exercise_word(word: str) -> bool:
+    """``Exercice``, ``EXERCISE``, and typos such as ``Execice`` or ``Exercie``."""
+    if word in _EXERCISE_ALIASES:
+        return True
+    return word.startswith("ex") and any(
+        fuzz.ratio(word, target) >= 80 for target in _EXERCISE_WORDS)
+
+
+def _to_int(token: str) -> int | None:
+    if token.isdigit():
+        return int(token)
+    return _ROMAN.get(token.lower())
+
+
+def _rest(raw: str, folded: str, end: int) -> str:
+    """The raw text after the marker; folding keeps lengths for the common cases."""
+    rest = raw[end:] if len(raw) == len(folded) else folded[end:]
+    return rest.lstrip(" :.-–—)]").strip()

@@ -1,0 +1,147 @@
+"""Recognise text that students copied from the lab statement.
+
+Many students paste each question's prompt above their answer, some paste the
+whole statement. Copied text must neither earn points nor hide where the real
+answer starts, so each report line (and each code block) is compared with the
+rubric's prompt texts. Matching is fuzzy (students retype, lose markdown,
+change quotes) but strict enough that a student's own sentence that reuses a
+few words of the prompt is not taken for a copy.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from grader.parse.text import fold, plain
+from grader.rubric import Rubric
+
+_SENTENCE_END = re.compile(r"(?<=[.?!:;])\s+|\s+(?=[-*•]\s)")
+_BLANKS = re.compile(r"_{3,}")
+_NON_WORD = re.compile(r"[^a-z0-9/{}\":_.\-]+")
+
+MIN_CHARS = 18
+"""Shorter lines (``docker ps``, ``Image :``) say too little to be called a copy."""
+MIN_WORDS = 6
+"""A line shorter than this is only a copy if it matches a whole statement sentence:
+``Démarrage du conteneur`` also occurs inside a prompt without being copied from it."""
+LINE_THRESHOLD = 88
+"""rapidfuzz ratio above which a line counts as a copy of a prompt sentence."""
+TITLE_THRESHOLD = 85
+"""A short line this close to a question's title is the statement's step title."""
+CODE_THRESHOLD = 93
+"""A code block is the statement's skeleton when nearly identical to it."""
+
+
+@dataclass(frozen=True, slots=True)
+class PromptMatch:
+    question: str | None
+    """Id of the question whose prompt the text copies (``None`` for an exercise intro)."""
+    score: float
+
+
+def _key(text: str) -> str:
+    return _NON_WORD.sub(" ", fold(text)).strip()
+
+
+_LOOSE = re.compile(r"[^a-z0-9]+")
+
+
+def _loose(text: str) -> str:
+    """Words only: a copy that lost its punctuation or backticks still matches."""
+    return " " + _LOOSE.sub(" ", fold(text)).strip() + " "
+
+
+class PromptIndex:
+    """The statement texts of one rubric, ready for fast fuzzy lookups."""
+
+    def __init__(self, rubric: Rubric) -> None:
+        self._sentences: list[str] = []
+        self._owners: list[str | None] = []
+        self._whole: list[tuple[str | None, str]] = []
+        self._code: list[tuple[str, str]] = []
+        self._titles: list[tuple[str, str]] = [(q.id, _key(q.title)) for q in rubric.questions]
+        for exercise in rubric.exercises:
+            self._add(None, exercise.intro)
+            self._add(None, exercise.title)
+        for question in rubric.questions:
+            self._add(question.id, question.prompt)
+            self._add(question.id, question.title)
+            if "___" in question.prompt or question.code is not None:
+                self._code.append((question.id, _key(question.prompt)))
+
+    def _add(self, owner: str | None, text: str) -> None:
+        if not text:
+            return
+        self._whole.append((owner, _loose(text)))
+        for line in text.splitlines():
+            for sentence in _SENTENCE_END.split(plain(line)):
+                key = _key(sentence)
+                if len(key) >= MIN_CHARS:
+                    self._sentences.append(key)
+                    self._owners.append(owner)
+
+    def match_line(self, line: str) -> PromptMatch | None:
+        """Whether a report line is statement text, and whose."""
+        key = _key(plain(line))
+        if len(key) < MIN_CHARS:
+            return None
+        loose = _loose(plain(line))
+        if len(loose.split()) >= MIN_WORDS:
+            for owner, whole in self._whole:
+                if loose in whole:
+                    return PromptMatch(owner, 100.0)
+        pieces = [_key(p) for p in _SENTENCE_END.split(plain(line))]
+        pieces = [p for p in pieces if len(p) >= 8]
+        if not pieces:
+            return None
+        owner_found: str | None = None
+        total = 0.0
+        matched_chars = 0
+        for piece in pieces:
+            best = process.extractOne(piece, self._sentences, scorer=fuzz.ratio,
+                                      score_cutoff=LINE_THRESHOLD)
+            if best is None:
+                continue
+            matched_chars += len(piece)
+            total += best[1] * len(piece)
+            owner = self._owners[best[2]]
+            if owner is not None:
+                owner_found = owner
+        all_chars = sum(len(p) for p in pieces)
+        if matched_chars < 0.8 * all_chars:
+            return None
+        return PromptMatch(owner_found, total / max(matched_chars, 1))
+
+    def match_title(self, text: str) -> PromptMatch | None:
+        """Whether a short line (a step heading's rest) is a question's title."""
+        key = _key(plain(text))
+        if len(key) < 4:
+            return None
+        best = max(((fuzz.ratio(key, title), owner) for owner, title in self._titles),
+                   default=(0.0, ""))
+        if best[0] >= TITLE_THRESHOLD:
+            return PromptMatch(best[1], best[0])
+        return None
+
+    def match_code(self, code: str) -> PromptMatch | None:
+        """Whether a code block is text of the statement: a skeleton with its blanks, or a
+        command the statement shows (which only counts as copied among copied prose)."""
+        key = _key(code)
+        if len(key) < 4:
+            return None
+        loose = _loose(code)
+        best: PromptMatch | None = None
+        for owner, whole in self._whole:
+            if owner is None:
+                continue
+            if loose in whole:
+                return PromptMatch(owner, 100.0)
+        for owner, whole in self._code:
+            score = fuzz.partial_ratio(key, whole) if len(key) <= len(whole) else 0.0
+            if score >= CODE_THRESHOLD and _BLANKS.search(code):
+                if best is None or score > best.score:
+                    best = PromptMatch(owner, score)
+        return best

@@ -1,0 +1,333 @@
+"""Decide which units of a report answer which question.
+
+Explicit labels win (``Question 2.a``, ``#### 2.A``, ``a)`` under an exercise,
+``Étape 2`` under ``Exercice 3``); the exercise a label sits in wins over a
+mistyped number. Where a region has no labels (one heading per exercise,
+topical headings, no markup at all), its units are aligned to the questions
+not labelled elsewhere, in lab order, by a small dynamic programme over their
+signature affinities (see ``signatures``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from grader.parse.markers import MarkerKind
+from grader.parse.signatures import AffinityModel, build_signature
+from grader.parse.units import Unit, UnitKind
+from grader.rubric import Rubric
+
+START_PENALTY = 1.0
+"""Cost of opening a new answer in an unlabelled region: keeps answers whole."""
+RIVAL_FACTOR = 0.5
+"""How much a unit's affinity to another question counts against this one."""
+HEADING_BONUS = 1.0
+"""A heading or label line that matches a question opens its answer at no cost."""
+
+
+@dataclass(slots=True)
+class Draft:
+    """An answer being assembled: its ids, its units and how it was found."""
+
+    ids: tuple[str, ...]
+    units: list[Unit] = field(default_factory=list)
+    found_by: str = "label"
+    label: str | None = None
+    marker_unit: Unit | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Section:
+    closed: bool
+    exercise: int | None
+    ids: tuple[str, ...] = ()
+    found_by: str = "label"
+    label: str | None = None
+    marker_unit: Unit | None = None
+    marker_level: int = 0
+    units: list[Unit] = field(default_factory=list)
+    after_closed: bool = False
+
+
+def _exercise_level(units: Sequence[Unit], rubric: Rubric) -> int | None:
+    """The heading level whose numbered titles (``## II.``, ``### 3.``) are exercises."""
+    if any(u.marker is not None and u.marker.kind is MarkerKind.EXERCISE for u in units):
+        return None
+    top = max((e.number for e in rubric.exercises), default=0)
+    by_level: dict[int, list[int]] = {}
+    for unit in units:
+        marker = unit.marker
+        if marker is not None and marker.kind is MarkerKind.NUMBER and marker.number is not None:
+            by_level.setdefault(unit.heading_level, []).append(marker.number)
+    for level in sorted(by_level):
+        numbers = by_level[level]
+        rises = sum(1 for a, b in zip(numbers, numbers[1:], strict=False) if b > a)
+        if len(numbers) >= 3 and rises >= len(numbers) - 2 and max(numbers) <= top + 1:
+            return level
+    return None
+
+
+def _map_sub(rubric: Rubric, exercise: int, sub: str) -> str | None:
+    """``8.1`` means 8.a when exercise 8's questions have letters."""
+    if sub.isdigit():
+        questions = rubric.exercise_questions(exercise)
+        index = int(sub) - 1
+        if 0 <= index < len(questions):
+            return questions[index].id
+        return None
+    question_id = f"{exercise}.{sub}"
+    return question_id if rubric.question(question_id) is not None else None
+
+
+def sections(units: Sequence[Unit], rubric: Rubric) -> list[_Section]:
+    level_of_exercises = _exercise_level(units, rubric)
+    current = _Section(closed=False, exercise=None)
+    out = [current]
+    exercise: int | None = None
+    exercise_level = 0
+    exercise_explicit = False
+    exercise_ids = {e.number for e in rubric.exercises}
+
+    def start_open(number: int | None, unit: Unit | None, after_closed: bool = False) -> _Section:
+        section = _Section(closed=False, exercise=number, marker_unit=unit,
+                           after_closed=after_closed)
+        out.append(section)
+        return section
+
+    def start_closed(ids: tuple[str, ...], unit: Unit, found_by: str) -> _Section:
+        marker = unit.marker
+        section = _Section(closed=True, exercise=exercise, ids=ids, found_by=found_by,
+                           label=marker.label if marker else None, marker_unit=unit,
+                           marker_level=unit.heading_level)
+        section.units.append(unit)
+        out.append(section)
+        return section
+
+    for unit in units:
+        marker = unit.marker
+        if unit.kind is UnitKind.CODE or marker is None:
+            if (unit.kind is UnitKind.HEADING and current.closed
+                    and (current.marker_level == 0 or unit.heading_level <= current.marker_level)):
+                current = start_open(exercise, None, after_closed=True)
+            current.units.append(unit)
+            continue
+        kind = marker.kind
+        if kind is MarkerKind.NUMBER and unit.heading_level == level_of_exercises:
+            kind = MarkerKind.EXERCISE
+            marker_exercise = marker.number
+        else:
+            marker_exercise = marker.exercise
+        if kind is MarkerKind.BARE_QUESTION and marker.number is not None:
+            number = marker.number
+            as_exercise = (
+                exercise is None or number == exercise
+                or (unit.heading_level > 0 and 0 < exercise_level
+                    and unit.heading_level <= exercise_level)
+                or _map_sub(rubric, exercise, str(number)) is None
+            )
+            if as_exercise:
+                kind, marker_exercise = MarkerKind.EXERCISE, number
+            else:
+                assert exercise is not None
+                question_id = _map_sub(rubric, exercise, str(number))
+                assert question_id is not None
+                current = start_closed((question_id,), unit, "label")
+                continue
+        if kind is MarkerKind.EXERCISE and marker_exercise is not None:
+            if marker_exercise not in exercise_ids:
+                current.units.append(unit)
+                continue
+            exercise = marker_exercise
+            exercise_level = unit.heading_level
+            exercise_explicit = True
+            current = start_open(exercise, unit)
+            continue
+        if kind is MarkerKind.QUESTION and marker.exercise is not None:
+            number = marker.exercise
+            ids = [_map_sub(rubric, number, sub) for sub in marker.subs]
+            note = None
+            if (exercise is not None and exercise_explicit and number < exercise):
+                remapped = [_map_sub(rubric, exercise, sub) for sub in marker.subs]
+                if all(remapped):
+                    note = (f"label {marker.label!r} read as "
+                            f"{', '.join(str(r) for r in remapped)}: it sits in exercise {exercise}")
+                    ids = remapped
+                    number = exercise
+            valid = tuple(dict.fromkeys(i for i in ids if i is not None))
+            if not valid:
+                current.units.append(unit)
+                continue
+            if number != exercise:
+                exercise = number
+                exercise_explicit = False
+            current = start_closed(valid, unit, "label")
+            if note:
+                unit.notes.append(note)
+            continue
+        if kind is MarkerKind.STEP and exercise is not None and marker.number is not None:
+            step = [q for q in rubric.exercise_questions(exercise) if q.step == marker.number]
+            if step:
+                current = start_closed((step[0].id,), unit, "step")
+                continue
+        if kind is MarkerKind.LETTER and exercise is not None:
+            question_id = _map_sub(rubric, exercise, marker.subs[0])
+            if question_id is not None:
+                current = start_closed((question_id,), unit, "letter")
+                continue
+        if (unit.kind is UnitKind.HEADING and current.closed
+                and (current.marker_level == 0 or unit.heading_level <= current.marker_level)):
+            current = start_open(exercise, None, after_closed=True)
+        current.units.append(unit)
+    return out
+
+
+def align(units: Sequence[Unit], rubric: Rubric) -> list[Draft]:
+    """Group the report's units into answer drafts, in document order."""
+    parts = sections(units, rubric)
+    labelled: dict[str, int] = {}
+    for index, section in enumerate(parts):
+        if section.closed:
+            for question_id in section.ids:
+                labelled.setdefault(question_id, index)
+    with_heading = {s.exercise for s in parts if not s.closed and s.marker_unit is not None
+                    and s.exercise is not None}
+    with_heading |= {s.exercise for s in parts if s.closed and s.exercise is not None}
+    order = {q.id: i for i, q in enumerate(rubric.questions)}
+    drafts: list[Draft] = []
+    previous: Draft | None = None
+    for index, section in enumerate(parts):
+        if section.closed:
+            marker_unit = section.marker_unit
+            draft = Draft(ids=section.ids, units=list(section.units), found_by=section.found_by,
+                          label=section.label, marker_unit=marker_unit,
+                          notes=list(marker_unit.notes) if marker_unit else [])
+            drafts.append(draft)
+            previous = draft
+            continue
+        candidates = _candidates(parts, index, section, rubric, labelled, order, with_heading)
+        assigned = _assign(section, candidates, rubric)
+        leftover: list[Unit] = []
+        for unit, question_id in zip(section.units, assigned, strict=True):
+            if question_id is None:
+                leftover.append(unit)  # only ever a prefix: the DP cannot return to state 0
+                continue
+            if drafts and drafts[-1].ids == (question_id,) and drafts[-1].found_by == "signature":
+                drafts[-1].units.append(unit)
+            else:
+                drafts.append(Draft(ids=(question_id,), units=[unit], found_by="signature",
+                                    label=None))
+        if leftover and previous is not None and section.after_closed:
+            # A sub-heading inside a labelled answer that matched nothing new: same answer.
+            previous.units.extend(leftover)
+            previous.units.sort(key=lambda u: u.start)
+        if drafts:
+            previous = drafts[-1]
+    return drafts
+
+
+def _candidates(parts: Sequence[_Section], index: int, section: _Section, rubric: Rubric,
+                labelled: dict[str, int], order: dict[str, int],
+                with_heading: set[int | None]) -> list[str]:
+    if section.exercise is not None:
+        numbers = sorted(e.number for e in rubric.exercises)
+        allowed = {section.exercise}
+        for number in numbers:
+            if number > section.exercise:
+                if number in with_heading:
+                    break
+                allowed.add(number)
+        pool = [q.id for q in rubric.questions if q.exercise in allowed]
+    else:
+        marked = [p.exercise for p in parts[index + 1:] if p.exercise is not None]
+        # Before the first exercise heading only earlier exercises can be answered.
+        first = marked[0] if marked else None
+        pool = [q.id for q in rubric.questions if first is None or q.exercise < first]
+    low, high = -1, len(order)
+    for before in reversed(parts[:index]):
+        if before.closed:
+            low = max(order.get(i, -1) for i in before.ids)
+            break
+    for after in parts[index + 1:]:
+        if after.closed:
+            high = min(order.get(i, len(order)) for i in after.ids)
+            break
+    bounded = [q for q in pool if q not in labelled and low < order[q] < high]
+    if not bounded:
+        return []
+    return bounded
+
+
+def _assign(section: _Section, candidates: list[str], rubric: Rubric) -> list[str | None]:
+    units = section.units
+    if not units or not candidates:
+        return [None] * len(units)
+    questions = [rubric.question(c) for c in candidates]
+    model = AffinityModel([build_signature(q) for q in questions if q is not None])
+    affinity = [model.scores(unit) for unit in units]
+    k = len(candidates)
+    neg = float("-inf")
+    # state 0: before the first answer; state j+1: inside candidate j.
+    score = [[neg] * (k + 1) for _ in units]
+    back = [[0] * (k + 1) for _ in units]
+    for i, row in enumerate(affinity):
+        best_other = [max((row[m] for m in range(k) if m != j), default=0.0) for j in range(k)]
+        top = max(row, default=0.0)
+        emit = [-RIVAL_FACTOR * top] + [row[j] - RIVAL_FACTOR * best_other[j] for j in range(k)]
+        bonus = HEADING_BONUS if units[i].is_structural or _is_lead_in(units[i]) else 0.0
+        for state in range(k + 1):
+            if i == 0:
+                if state == 0:
+                    score[i][state] = emit[0]
+                elif row[state - 1] > 0:
+                    score[i][state] = emit[state] - START_PENALTY + bonus
+                continue
+            stay = score[i - 1][state]
+            best, origin = stay, state
+            if state > 0 and row[state - 1] > 0:
+                for prior in range(state):
+                    value = score[i - 1][prior] - START_PENALTY + bonus
+                    if value > best:
+                        best, origin = value, prior
+            if best == neg:
+                continue
+            score[i][state] = best + emit[state]
+            back[i][state] = origin
+    state = max(range(k + 1), key=lambda s: score[-1][s])
+    path = [0] * len(units)
+    for i in range(len(units) - 1, -1, -1):
+        path[i] = state
+        state = back[i][state]
+    result: list[str | None] = [candidates[s - 1] if s > 0 else None for s in path]
+    return _pull_back_lead_ins(units, result, affinity, candidates)
+
+
+def _is_lead_in(unit: Unit) -> bool:
+    """A heading or short label line (``**Commande :**``) that introduces what follows."""
+    if unit.kind is UnitKind.HEADING:
+        return True
+    if unit.kind is not UnitKind.TEXT:
+        return False
+    text = unit.text.strip().lstrip(">").strip()
+    words = text.split()
+    if not words or len(words) > 10:
+        return False
+    bare = text.strip("*_ ")
+    return bare.endswith(":") or (text.startswith(("**", "__")) and text.endswith(("**", "__")))
+
+
+def _pull_back_lead_ins(units: Sequence[Unit], result: list[str | None],
+                        affinity: list[list[float]], candidates: list[str]) -> list[str | None]:
+    for i in range(1, len(units)):
+        current = result[i]
+        if current is None or result[i - 1] == current:
+            continue
+        j = i - 1
+        while j >= 0 and result[j] != current and _is_lead_in(units[j]):
+            previous = result[j]
+            if previous is not None and affinity[j][candidates.index(previous)] > 0:
+                break
+            result[j] = current
+            j -= 1
+    return result

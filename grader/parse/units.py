@@ -1,0 +1,200 @@
+"""Cut a report into small units (lines of prose, whole code blocks) with line maps.
+
+markdown-it gives the block structure (fences, indented code, headings, quotes,
+lists, HTML) with a line map for each block; this module refines it into the
+units the question alignment works on: every prose line is its own unit (a
+student's paragraph often holds a command, a screenshot and an explanation
+that belong to two questions), while a code block, a table or an HTML block
+stays whole. Unfenced code found by its shape becomes a code unit too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from markdown_it import MarkdownIt
+
+from grader.models import CodeBlock, CodeKind, CodeOrigin
+from grader.parse.code import classify_code, find_code_runs, rebuild_compose
+from grader.parse.markers import Marker, read_marker
+
+_MD = MarkdownIt("commonmark", {"html": True}).enable("table")
+_MAX_LINE = 5000
+"""Longer lines are cut for marker detection (a pasted minified file)."""
+
+
+class UnitKind(StrEnum):
+    HEADING = "heading"
+    TEXT = "text"
+    CODE = "code"
+    TABLE = "table"
+    HTML = "html"
+    RULE = "rule"
+
+
+@dataclass(slots=True)
+class Unit:
+    """A piece of the report: 0-based inclusive line range and what it holds."""
+
+    kind: UnitKind
+    start: int
+    end: int
+    text: str
+    quoted: bool = False
+    heading_level: int = 0
+    marker: Marker | None = None
+    code: CodeBlock | None = None
+    prompt_of: str | None = None
+    """Id of the question whose statement text this unit copies, if any."""
+    is_prompt: bool = False
+    """True when the unit is statement text (of a question or of an exercise intro)."""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def is_structural(self) -> bool:
+        return self.kind is UnitKind.HEADING or self.marker is not None
+
+
+@dataclass(slots=True)
+class _Block:
+    kind: str
+    start: int
+    end: int  # exclusive
+    quoted: bool
+    info: str = ""
+    level: int = 0
+
+
+def _blocks(text: str) -> list[_Block]:
+    """Leaf blocks of the markdown document with their line ranges."""
+    out: list[_Block] = []
+    quote_depth = 0
+    skip_until = -1
+    for token in _MD.parse(text):
+        if token.type == "blockquote_open":
+            quote_depth += 1
+        elif token.type == "blockquote_close":
+            quote_depth -= 1
+        if token.map is None:
+            continue
+        start, end = token.map
+        if start < skip_until:
+            continue
+        quoted = quote_depth > 0
+        if token.type == "heading_open":
+            out.append(_Block("heading", start, end, quoted, level=int(token.tag[1])))
+        elif token.type == "paragraph_open":
+            out.append(_Block("paragraph", start, end, quoted))
+        elif token.type == "fence":
+            out.append(_Block("fence", start, end, quoted, info=token.info.strip()))
+        elif token.type == "code_block":
+            out.append(_Block("indented", start, end, quoted))
+        elif token.type == "html_block":
+            out.append(_Block("html", start, end, quoted))
+        elif token.type == "table_open":
+            out.append(_Block("table", start, end, quoted))
+            skip_until = end
+        elif token.type == "hr":
+            out.append(_Block("rule", start, end, quoted))
+    return out
+
+
+def _unclosed(block: _Block, lines: list[str]) -> bool:
+    """A fence that runs to the end of the document because the student never closed it."""
+    if block.end < len(lines):
+        return False
+    last = lines[block.end - 1].strip().lstrip(">").strip()
+    return not (last.startswith("```") or last.startswith("~~~")) or block.end - block.start < 2
+
+
+def build_units(text: str) -> list[Unit]:
+    lines = text.split("\n")
+    blocks = _blocks(text)
+    code_lines: set[int] = set()
+    units: list[Unit] = []
+    prose: list[tuple[int, bool, str, int]] = []  # (line, quoted, block kind, heading level)
+    for block in blocks:
+        if block.kind in ("fence", "indented"):
+            if block.kind == "fence" and _unclosed(block, lines):
+                # Treat the rest as prose so that later answers are not swallowed.
+                prose.extend((i, block.quoted, "paragraph", 0) for i in range(block.start, block.end))
+                continue
+            code_lines.update(range(block.start, block.end))
+            body_start, body_end = block.start, block.end
+            if block.kind == "fence":
+                body_start, body_end = block.start + 1, max(block.start + 1, block.end - 1)
+            body = "\n".join(_unquote(lines[i], block.quoted) for i in range(body_start, body_end))
+            if block.kind == "indented":
+                body = _dedent(body)
+            units.append(_code_unit(body, block.start, block.end - 1, block.quoted,
+                                    CodeOrigin.FENCED if block.kind == "fence"
+                                    else CodeOrigin.INDENTED, block.info or None))
+        elif block.kind in ("table", "html", "rule"):
+            kind = {"table": UnitKind.TABLE, "html": UnitKind.HTML, "rule": UnitKind.RULE}[block.kind]
+            units.append(Unit(kind, block.start, block.end - 1,
+                              "\n".join(lines[block.start:block.end]), quoted=block.quoted))
+        else:
+            prose.extend((i, block.quoted, block.kind, block.level)
+                         for i in range(block.start, block.end))
+    prose_lines = {i for i, *_ in prose}
+    skip = [i for i in range(len(lines)) if i not in prose_lines and lines[i].strip()]
+    plain_lines = [_unquote(line, True) for line in lines]
+    runs = find_code_runs(plain_lines, skip)
+    in_run: dict[int, int] = {}
+    for index, run in enumerate(runs):
+        for i in range(run.start, run.end + 1):
+            in_run[i] = index
+    emitted_runs: set[int] = set()
+    for i, quoted, kind, level in prose:
+        line = lines[i]
+        if not line.strip():
+            continue
+        if i in in_run:
+            index = in_run[i]
+            if index in emitted_runs:
+                continue
+            emitted_runs.add(index)
+            run = runs[index]
+            body = "\n".join(plain_lines[run.start:run.end + 1])
+            unit = _code_unit(body, run.start, run.end, quoted, CodeOrigin.UNFENCED, None,
+                              kind_hint=run.kind)
+            units.append(unit)
+            continue
+        is_heading = kind == "heading"
+        marker = read_marker(line[:_MAX_LINE], is_heading=is_heading)
+        units.append(Unit(UnitKind.HEADING if is_heading else UnitKind.TEXT, i, i, line,
+                          quoted=quoted, heading_level=level if is_heading else 0, marker=marker))
+    units.sort(key=lambda u: (u.start, u.end))
+    return units
+
+
+def _code_unit(body: str, start: int, end: int, quoted: bool, origin: CodeOrigin,
+               info: str | None, kind_hint: CodeKind | None = None) -> Unit:
+    kind = classify_code(body, info)
+    if kind_hint is not None and kind is CodeKind.TEXT:
+        kind = kind_hint
+    repaired = rebuild_compose(body) if kind in (CodeKind.COMPOSE, CodeKind.YAML) else None
+    if repaired is not None:
+        kind = CodeKind.COMPOSE
+    block = CodeBlock(kind=kind, text=body, lines=(start + 1, end + 1), origin=origin, info=info,
+                      repaired=repaired, quoted=quoted)
+    return Unit(UnitKind.CODE, start, end, body, quoted=quoted, code=block)
+
+
+def _unquote(line: str, quoted: bool) -> str:
+    if not quoted:
+        return line
+    stripped = line.lstrip()
+    while stripped.startswith(">"):
+        stripped = stripped[1:]
+        if stripped.startswith(" "):
+            stripped = stripped[1:]
+    return stripped
+
+
+def _dedent(body: str) -> str:
+    lines = body.split("\n")
+    widths = [len(line) - len(line.lstrip(" ")) for line in lines if line.strip()]
+    cut = min(widths) if widths else 0
+    return "\n".join(line[cut:] for line in lines)
