@@ -138,6 +138,7 @@ def read_submission(root: str | Path, *, report: str | Path | None = None,
     root = Path(root)
     if root.is_file():
         report = root.name if report is None else report
+        student = student or root.stem
         root = root.parent
     if not root.is_dir():
         raise SubmissionError(f"{root} is not a folder; pass a student's submission folder")

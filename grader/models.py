@@ -8,9 +8,13 @@ be changed after it was built.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+
+
+_IMAGE_MARKUP = re.compile(r"!\[[^\]]*\]\([^)]*\)|!\[\[[^\]]*\]\]|<img\b[^>]*>?", re.IGNORECASE)
 
 
 class Severity(StrEnum):
@@ -206,7 +210,8 @@ class Answer:
 
     @property
     def word_count(self) -> int:
-        return len(self.student_text.split())
+        """Words the student wrote, image references excluded."""
+        return len(_IMAGE_MARKUP.sub(" ", self.student_text).split())
 
 
 @dataclass(frozen=True, slots=True)

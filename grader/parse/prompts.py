@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -52,6 +53,12 @@ _LOOSE = re.compile(r"[^a-z0-9]+")
 def _loose(text: str) -> str:
     """Words only: a copy that lost its punctuation or backticks still matches."""
     return " " + _LOOSE.sub(" ", fold(text)).strip() + " "
+
+
+@lru_cache(maxsize=32)
+def prompt_index(rubric: Rubric) -> PromptIndex:
+    """One index per rubric, built once per process."""
+    return PromptIndex(rubric)
 
 
 class PromptIndex:
@@ -139,9 +146,11 @@ class PromptIndex:
                 continue
             if loose in whole:
                 return PromptMatch(owner, 100.0)
+        if not _BLANKS.search(code):
+            return None
         for owner, whole in self._code:
             score = fuzz.partial_ratio(key, whole) if len(key) <= len(whole) else 0.0
-            if score >= CODE_THRESHOLD and _BLANKS.search(code):
+            if score >= CODE_THRESHOLD:
                 if best is None or score > best.score:
                     best = PromptMatch(owner, score)
         return best

@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -89,23 +90,47 @@ def title_words(title: str) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True, slots=True)
+class Term:
+    """A command or keyword to look for, with a literal that must be in the text first
+    (a substring test is far cheaper than the regular expression)."""
+
+    key: str
+    pattern: re.Pattern[str]
+    literal: str
+
+    def found_in(self, text: str) -> bool:
+        return self.literal in text and self.pattern.search(text) is not None
+
+
+@dataclass(frozen=True, slots=True)
 class Signature:
     question: Question
-    commands: tuple[tuple[str, re.Pattern[str]], ...]
-    keywords: tuple[tuple[str, re.Pattern[str]], ...]
+    commands: tuple[Term, ...]
+    keywords: tuple[Term, ...]
     title: str
-    title_words: tuple[tuple[str, re.Pattern[str]], ...] = ()
+    title_words: tuple[Term, ...] = ()
 
 
+def _term(key: str, pattern: re.Pattern[str]) -> Term:
+    literal = max(re.split(r"\s+", key), key=len)
+    if pattern.pattern.endswith(r"\w*"):  # stemmed last word: only its stem is literal
+        literal = max(key.split()[:-1] + [stem(key.split()[-1])], key=len)
+    return Term(key, pattern, literal)
+
+
+@lru_cache(maxsize=1024)
 def build_signature(question: Question) -> Signature:
     commands = []
     for command in question.commands:
         tokens = command_tokens(command)
         if len(tokens) >= 2:  # ``ls`` or ``exit`` alone say nothing about the question
-            commands.append((" ".join(tokens), _command_pattern(tokens)))
-    keywords = tuple((k, _keyword_pattern(k)) for k in question.keywords if k.strip())
-    words = tuple((w, _keyword_pattern(w)) for w in title_words(question.title))
-    return Signature(question, tuple(commands), keywords, fold(question.title), words)
+            commands.append(_term(" ".join(tokens), _command_pattern(tokens)))
+    keywords = {normalise_command_text(k).strip(): _keyword_pattern(k)
+                for k in question.keywords if k.strip()}
+    words = tuple(_term(w, _keyword_pattern(w)) for w in title_words(question.title)
+                  if w not in keywords)
+    keyword_terms = tuple(_term(key, pattern) for key, pattern in keywords.items())
+    return Signature(question, tuple(commands), keyword_terms, fold(question.title), words)
 
 
 class AffinityModel:
@@ -119,46 +144,48 @@ class AffinityModel:
         self.signatures = list(signatures)
         command_df: Counter[str] = Counter()
         keyword_df: Counter[str] = Counter()
-        patterns: dict[str, re.Pattern[str]] = {}
         title_df: Counter[str] = Counter()
+        commands: dict[str, Term] = {}
+        keywords: dict[str, Term] = {}
         for signature in self.signatures:
-            command_df.update({key for key, _ in signature.commands})
-            keyword_df.update({key for key, _ in signature.keywords + signature.title_words})
-            title_df.update({key for key, _ in signature.title_words})
-            patterns.update(signature.commands)
+            command_df.update({t.key for t in signature.commands})
+            keyword_df.update({t.key for t in signature.keywords + signature.title_words})
+            title_df.update({t.key for t in signature.title_words})
+            commands.update((t.key, t) for t in signature.commands)
+            keywords.update((t.key, t) for t in signature.keywords + signature.title_words)
         # A word in many titles (``docker``) tells the questions apart no better than noise.
-        self._weak_title_words = {w for w, n in title_df.items() if n >= 3}
-        self._command_df = command_df
+        weak = {w for w, n in title_df.items() if n >= 3}
+        self._commands = commands
+        self._keywords = {k: t for k, t in keywords.items() if k not in weak}
+        self._command_weight = {k: COMMAND_WEIGHT / n for k, n in command_df.items()}
         self._keyword_df = keyword_df
         # ``docker ps`` must not count where the text says ``docker ps -a`` (another question).
-        self._longer = {
-            key: [patterns[other] for other in patterns
-                  if other.startswith(key + " ")]
-            for key in patterns
-        }
+        self._longer = {key: [other for other in commands if other.startswith(key + " ")]
+                        for key in commands}
 
     def scores(self, unit: Unit) -> list[float]:
         text = normalise_command_text(_IMAGES.sub(" ", unit.text))
-        out: list[float] = []
-        for signature in self.signatures:
-            out.append(self._score(unit, text, signature))
-        return out
+        found = {k for k, term in self._commands.items() if term.found_in(text)}
+        commands = {k for k in found if not any(o in found for o in self._longer[k])}
+        keywords = {k for k, term in self._keywords.items() if term.found_in(text)}
+        return [self._score(unit, commands, keywords, signature) for signature in self.signatures]
 
-    def _score(self, unit: Unit, text: str, signature: Signature) -> float:
+    def _score(self, unit: Unit, commands: set[str], keywords: set[str],
+               signature: Signature) -> float:
         question = signature.question
         score = 0.0
         if unit.prompt_of == question.id:
             score += PROMPT_WEIGHT
-        for key, pattern in signature.commands:
-            if pattern.search(text) and not any(p.search(text) for p in self._longer[key]):
-                score += COMMAND_WEIGHT / self._command_df[key]
+        for term in signature.commands:
+            if term.key in commands:
+                score += self._command_weight[term.key]
         keyword_score = 0.0
-        for key, pattern in signature.keywords:
-            if pattern.search(text):
-                keyword_score += KEYWORD_WEIGHT / self._keyword_df[key]
-        for key, pattern in signature.title_words:
-            if key not in self._weak_title_words and pattern.search(text):
-                keyword_score += TITLE_WORD_WEIGHT / self._keyword_df[key]
+        for term in signature.keywords:
+            if term.key in keywords:
+                keyword_score += KEYWORD_WEIGHT / self._keyword_df[term.key]
+        for term in signature.title_words:
+            if term.key in keywords:
+                keyword_score += TITLE_WORD_WEIGHT / self._keyword_df[term.key]
         score += min(keyword_score, KEYWORD_CAP)
         if unit.code is not None and question.code is not None:
             kind = unit.code.kind

@@ -224,7 +224,39 @@ def align(units: Sequence[Unit], rubric: Rubric) -> list[Draft]:
             previous.units.sort(key=lambda u: u.start)
         if drafts:
             previous = drafts[-1]
+    _fix_wrong_labels(drafts, rubric)
     return drafts
+
+
+RELABEL_MIN = 2.0
+"""Affinity a labelled answer must show for another question to be moved to it."""
+
+
+def _fix_wrong_labels(drafts: list[Draft], rubric: Rubric) -> None:
+    """A labelled answer that says nothing of its question but clearly answers an
+    unlabelled question of the same exercise (``7.c`` holding ``ls`` and
+    ``python --version``, with 7.b missing) is that question's answer."""
+    taken = {i for d in drafts for i in d.ids}
+    for draft in drafts:
+        if draft.found_by != "label" or len(draft.ids) != 1:
+            continue
+        question = rubric.question(draft.ids[0])
+        if question is None:
+            continue
+        pool = [q for q in rubric.exercise_questions(question.exercise)
+                if q.id == question.id or q.id not in taken]
+        if len(pool) < 2:
+            continue
+        model = AffinityModel([build_signature(q) for q in pool])
+        joined = Unit(UnitKind.TEXT, 0, 0, "\n".join(u.text for u in draft.units
+                                                     if not u.is_prompt))
+        scores = dict(zip((q.id for q in pool), model.scores(joined), strict=True))
+        best = max(scores, key=lambda k: scores[k])
+        if scores[question.id] == 0 and best != question.id and scores[best] >= RELABEL_MIN:
+            draft.notes.append(f"label {draft.label!r} holds the answer to {best} (its content "
+                               f"matches {best}, not {question.id}); read as {best}")
+            draft.ids = (best,)
+            taken.add(best)
 
 
 def _candidates(parts: Sequence[_Section], index: int, section: _Section, rubric: Rubric,
@@ -300,6 +332,7 @@ def _assign(section: _Section, candidates: list[str], rubric: Rubric) -> list[st
         path[i] = state
         state = back[i][state]
     result: list[str | None] = [candidates[s - 1] if s > 0 else None for s in path]
+    result = _drop_bare_introductions(units, result)
     return _pull_back_lead_ins(units, result, affinity, candidates)
 
 
@@ -315,6 +348,28 @@ def _is_lead_in(unit: Unit) -> bool:
         return False
     bare = text.strip("*_ ")
     return bare.endswith(":") or (text.startswith(("**", "__")) and text.endswith(("**", "__")))
+
+
+def _introduces(unit: Unit) -> bool:
+    return (unit.kind is UnitKind.TEXT and _is_lead_in(unit)
+            and unit.text.strip().strip("*_ ").endswith(":"))
+
+
+def _drop_bare_introductions(units: Sequence[Unit], result: list[str | None]
+                             ) -> list[str | None]:
+    """An answer made of nothing but a line such as "Docker-compose.yml :" is not an
+    answer: that line introduces the next answer, which it joins."""
+    i = 0
+    while i < len(units):
+        j = i
+        while j + 1 < len(units) and result[j + 1] == result[i]:
+            j += 1
+        if (result[i] is not None and j + 1 < len(units)
+                and all(_introduces(u) for u in units[i:j + 1])):
+            for k in range(i, j + 1):
+                result[k] = result[j + 1]
+        i = j + 1
+    return result
 
 
 def _pull_back_lead_ins(units: Sequence[Unit], result: list[str | None],

@@ -19,7 +19,8 @@ from grader.models import CodeBlock, CodeKind, CodeOrigin
 from grader.parse.code import classify_code, find_code_runs, rebuild_compose
 from grader.parse.markers import Marker, read_marker
 
-_MD = MarkdownIt("commonmark", {"html": True}).enable("table")
+_MD = MarkdownIt("commonmark", {"html": True}).enable("table").disable("inline")
+"""Only the block structure is needed here; inline parsing would cost half the time."""
 _MAX_LINE = 5000
 """Longer lines are cut for marker detection (a pasted minified file)."""
 

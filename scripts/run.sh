@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Set up, then run the grader on the bundled example class (submissions/).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+for folder in submissions/*/; do
+  .venv/bin/grader parse "$folder"
+  echo
+done
