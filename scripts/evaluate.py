@@ -5,6 +5,12 @@ Parsing: per report and overall, the share of labelled questions found with
 the right id and start line (±3 lines), and the spurious ids (graded ids the
 parser reports where the labels say there is no answer).
 
+Grading: agreement of the automatic score with the instructors' (mean of
+graders A and B, 0/0.5/1 per question): per-question share within 0.25 of the
+question's points, mean absolute error, quadratic weighted kappa on the
+0/0.5/1 scale, and each report's mark /20 error. Reports of another lab must
+get no mark.
+
 Usage::
 
     python scripts/evaluate.py [CORPUS_DIR] [--rubric tp1-docker] [--verbose]
@@ -124,12 +130,90 @@ def evaluate_parsing(cases: list[Case], rubrics, verbose: bool) -> dict[str, flo
     return {"found": found_share, "spurious": spurious_share}
 
 
+def _half(value: float) -> float:
+    """Round to the 0/0.5/1 scale, halves up (0.25 → 0.5, 0.75 → 1)."""
+    return int(value * 2 + 0.5) / 2
+
+
+def quadratic_kappa(a: list[float], b: list[float], levels: tuple[float, ...] = (0, 0.5, 1)
+                    ) -> float:
+    index = {level: i for i, level in enumerate(levels)}
+    k = len(levels)
+    observed = [[0.0] * k for _ in range(k)]
+    for x, y in zip(a, b, strict=True):
+        observed[index[x]][index[y]] += 1
+    n = len(a)
+    rows = [sum(r) for r in observed]
+    cols = [sum(observed[i][j] for i in range(k)) for j in range(k)]
+    num = den = 0.0
+    for i in range(k):
+        for j in range(k):
+            weight = (i - j) ** 2 / (k - 1) ** 2
+            num += weight * observed[i][j]
+            den += weight * rows[i] * cols[j] / n
+    return 1 - num / den if den else 1.0
+
+
+def evaluate_grading(cases: list[Case], rubrics, verbose: bool) -> dict[str, float]:
+    from grader.pipeline import grade_submission
+
+    pairs_auto: list[float] = []
+    pairs_human: list[float] = []
+    within = 0
+    mark_errors: list[float] = []
+    other_ok = other = 0
+    print(f"{'report':<10} {'mark':>6} {'human':>6} {'error':>6}  questions off by more than 0.25")
+    for case in cases:
+        report = case.report if not case.report.is_dir() else None
+        graded = grade_submission(case.folder, rubrics, report=report)
+        sheet = graded.sheet
+        if case.lab != "tp1":
+            other += 1
+            other_ok += sheet.mark is None
+            print(f"{case.name:<10} {str(sheet.mark):>6} {'—':>6} {'':>6}  "
+                  f"{'ok: not graded' if sheet.mark is None else 'WRONG: graded as ' + str(sheet.rubric)}")
+            continue
+        auto = {q.id: q.score / q.points for q in sheet.questions if q.points}
+        human = {qid: sum(v) / len(v) for qid, v in case.scores.items()}
+        off: list[str] = []
+        for qid, expected in sorted(human.items()):
+            got = auto.get(qid, 0.0)
+            pairs_auto.append(got)
+            pairs_human.append(expected)
+            if abs(got - expected) <= 0.25 + 1e-9:
+                within += 1
+            else:
+                off.append(f"{qid}:{got:.2f}/{expected:g}")
+        human_mark = sum(human.values()) / 27 * 20
+        mark = sheet.mark if sheet.mark is not None else 0.0
+        mark_errors.append(mark - human_mark)
+        print(f"{case.name:<10} {mark:>6.2f} {human_mark:>6.2f} {mark - human_mark:>+6.2f}  "
+              f"{' '.join(off)}")
+        if verbose:
+            for q in sheet.questions:
+                if q.id in human and abs(auto.get(q.id, 0) - human[q.id]) > 0.25:
+                    print(f"    {q.id} auto {q.score:g} human {human[q.id]:g}: "
+                          f"{' | '.join(q.missing)[:300]}")
+    n = len(pairs_auto)
+    share = within / n if n else 1.0
+    mae = sum(abs(a - b) for a, b in zip(pairs_auto, pairs_human, strict=True)) / n if n else 0.0
+    kappa = quadratic_kappa([_half(a) for a in pairs_auto], [_half(b) for b in pairs_human])
+    worst = max((abs(e) for e in mark_errors), default=0.0)
+    inside = sum(1 for e in mark_errors if abs(e) <= 1.5)
+    print(f"\noverall: {within}/{n} = {share:.1%} of questions within 0.25, MAE {mae:.3f}, "
+          f"QWK {kappa:.3f}; marks within 1.5: {inside}/{len(mark_errors)} "
+          f"(worst {worst:.2f}); other labs not graded: {other_ok}/{other}")
+    return {"within": share, "mae": mae, "qwk": kappa, "worst_mark": worst}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     default = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
     parser.add_argument("corpus", nargs="?", type=Path, default=default)
     parser.add_argument("--rubric", action="append", help="rubric id or file (default: all)")
     parser.add_argument("--verbose", "-v", action="store_true")
+    parser.add_argument("--parsing-only", action="store_true")
+    parser.add_argument("--grading-only", action="store_true")
     args = parser.parse_args(argv)
     if not (args.corpus / "labels").is_dir():
         print(f"no labels under {args.corpus}; pass the corpus folder", file=sys.stderr)
@@ -137,8 +221,12 @@ def main(argv: list[str] | None = None) -> int:
     rubrics = ([load_rubric(resolve_rubric(r)) for r in args.rubric] if args.rubric
                else load_all_rubrics())
     cases = load_cases(args.corpus)
-    print(f"== parsing: {len(cases)} labelled reports in {args.corpus}\n")
-    evaluate_parsing(cases, rubrics, args.verbose)
+    if not args.grading_only:
+        print(f"== parsing: {len(cases)} labelled reports in {args.corpus}\n")
+        evaluate_parsing(cases, rubrics, args.verbose)
+    if not args.parsing_only:
+        print(f"\n== grading: {len(cases)} labelled reports\n")
+        evaluate_grading(cases, rubrics, args.verbose)
     return 0
 
 

@@ -4,8 +4,9 @@ Students fence a Dockerfile as ``bash``, paste console output as ``exec`` or
 ``terminaloutput``, or paste code with no fence at all, often flattened by a
 word processor. Criteria must see a Dockerfile as a Dockerfile wherever it
 sits, so the kind is decided from the lines themselves; the fence label only
-breaks ties. Everything here is line-regex based (compiled once) so that a
-600-line report is scanned in about a millisecond.
+breaks ties. Everything here is line based, with regexes compiled once and
+cheap first-word tests in front of them, so that a whole report is scanned in
+a few milliseconds.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from grader.models import CodeKind
-from grader.parse.compose_repair import is_compose_structure, load_yaml, rebuild_compose
+from grader.parse.compose_repair import SERVICE_KEYS, is_compose_text, load_yaml, rebuild_compose
 
 __all__ = ["CodeRun", "classify_code", "find_code_runs", "rebuild_compose", "strip_prompt"]
 
@@ -105,11 +106,16 @@ _ENV_RE = re.compile(r"^\s*(?:export\s+)?[A-Z][A-Z0-9_]*=\S*\s*$")
 _DASHES_RE = re.compile(r"^\s*-{3,}\s*$")
 _SERVICES_RE = re.compile(r"^\s*services\s*:\s*(?:#.*)?$", re.M)
 # A sentence starts with a capitalised word; output lines that do are listed (speed only).
-_SENTENCE_RE = re.compile(r"^\s*(?:-\s+)?(?:([A-Z\u00c0-\u00dd][a-z\u00e0-\u00ff]+)[\s,]|[A-Z]['\u2019]\w)")
+_SENTENCE_RE = re.compile(
+    r"^\s*(?:-\s+)?(?:([A-Z\u00c0-\u00dd][a-z\u00e0-\u00ff]+)[\s,]|[A-Z]['\u2019]\w)"
+)
 _OUTPUT_WORDS = frozenset(
-    ("Unable Status Digest Hello Step Successfully Sending Traceback File Linux Attaching "
-     "Network Container Deleted Untagged Total Creating Starting Stopping Removing Recreating "
-     "Python Type Started Waiting Application Uvicorn Shutting Finished").split()
+    re.split(
+        r"\s+",
+        "Unable Status Digest Hello Step Successfully Sending Traceback File Linux Attaching "
+        "Network Container Deleted Untagged Total Creating Starting Stopping Removing Recreating "
+        "Python Type Started Waiting Application Uvicorn Shutting Finished",
+    )
 )
 _BUILDKIT_RE = re.compile(r"^\s*#\d+\s")
 # Words that may start a line of code followed by another plain word (upper-cased).
@@ -200,6 +206,7 @@ def _table_like(line: str) -> bool:
 
 
 def _check_command(line: str) -> str | None:
+    """``shell``/``prompt`` for a typed command; a prompt marks console (output may follow)."""
     prompted, cmd = _command(line)
     if cmd:
         return "prompt" if prompted else "shell"
@@ -211,18 +218,20 @@ def _check_command(line: str) -> str | None:
 
 
 def _check_docker(line: str, match: re.Match[str]) -> str | None:
+    """An instruction, unless its argument reads as a sentence ("USER : root est ...")."""
     ok = _FROM_RE.match(line) or not _prose(match.group(2), 1)
     return "docker" if ok else None
 
 
 def _check_yaml(line: str, match: re.Match[str]) -> str | None:
+    """A YAML key line; ``Observations:`` or ``Note: le conteneur ...`` are prose labels."""
     ok = not _CAPITALISED_RE.match(match.group(1)) and not _prose(match.group(2) or "", 1)
     return "yaml" if ok else None
 
 
 _UPPER = string.ascii_uppercase
 _LETTERS = string.ascii_letters + "_"
-_Check = Callable[[str, "re.Match[str]"], "str | None"]
+_Check = Callable[[str, re.Match[str]], str | None]
 # (family, first characters its lines can have, regex, check): the first check that answers
 # wins, in this order. A check answers a family, or ``""`` for "certainly not code" (a
 # comment). The first-character sets only save regex calls; the regexes decide.
@@ -243,7 +252,7 @@ _CHECK_AT = {name: index for index, (name, *_) in reversed(list(enumerate(_CHECK
 # First words that say where to start checking (the earlier checks cannot match them).
 _START_AT = {
     **dict.fromkeys(_DOCKER_INSTRUCTIONS, _CHECK_AT["docker"]),
-    **dict.fromkeys(("from", "import", "def", "async", "class", "@app.get"), _CHECK_AT["pystrong"]),
+    **dict.fromkeys(("from", "import", "def", "async", "class"), _CHECK_AT["pystrong"]),
 }
 # ``key: value`` lines cannot be command output: skip the long output regex for them.
 _KEY_LINE_RE = re.compile(
@@ -298,6 +307,7 @@ def _family(line: str) -> str | None:
 
 
 def _hint(info: str | None) -> CodeKind | None:
+    """The kind a fence label suggests (``yml`` → YAML), used only to break ties."""
     label = (info or "").strip().split(maxsplit=1)[0].lower().lstrip(".{") if info else ""
     for kind, labels in _HINTS.items():
         if label in labels:
@@ -306,6 +316,7 @@ def _hint(info: str | None) -> CodeKind | None:
 
 
 def _python_parses(text: str) -> bool:
+    """One ``ast.parse`` (huge texts skipped): valid Python with an import/def is Python."""
     if len(text) > 50_000:
         return False
     try:
@@ -323,6 +334,12 @@ def _is_listing(lines: list[str]) -> bool:
         and any(line.rstrip().endswith("/") for line in lines)
         and any(line[:1].isspace() for line in lines)
     )
+
+
+def _compose_keys(lines: list[str]) -> int:
+    """How many distinct compose service keys (``image``, ``ports`` …) the lines use."""
+    keys = {match.group(1) for match in map(_YAML_KEY_RE.match, lines) if match}
+    return len(keys & SERVICE_KEYS)
 
 
 def _count_families(lines: list[str], families: list[str | None]) -> Counter[str]:
@@ -363,7 +380,7 @@ def _classify(lines: list[str], families: list[str | None] | None,
             return CodeKind.CONSOLE if hint in (CodeKind.CONSOLE, CodeKind.SHELL) else CodeKind.JSON
     # Whole-text parses first: they settle the common cases without a look at each line.
     has_services = _SERVICES_RE.search(text) is not None
-    if has_services and is_compose_structure(load_yaml(text)):
+    if has_services and (is_compose_text(text) or rebuild_compose(text)):
         return CodeKind.COMPOSE
     if _PY_STRONG_LINE_RE.search(text) and _python_parses(text):
         return CodeKind.PYTHON
@@ -377,8 +394,8 @@ def _classify(lines: list[str], families: list[str | None] | None,
     output = counts["out"] + counts["none"]
     if counts["prompt"] and output:
         return CodeKind.CONSOLE
-    if has_services and counts["yaml"] and rebuild_compose(text) is not None:
-        return CodeKind.COMPOSE
+    if has_services and counts["yaml"] and _compose_keys(lines) >= 2:
+        return CodeKind.COMPOSE  # broken YAML that is still meant as a compose file
     py_strong = bool(counts["py"]) and any(_PY_STRONG_RE.match(line) for line in lines)
     has_from = bool(counts["docker"]) and any(_FROM_RE.match(line) for line in lines)
     scores: dict[CodeKind, int] = dict.fromkeys(
@@ -454,6 +471,7 @@ class _RunFinder:
         self.runs: list[CodeRun] = []
 
     def family(self, i: int) -> str | None:
+        """``_family`` of line ``i``, None for lines that markdown makes prose (lists…)."""
         line = self.cleaned[i]
         if i in self.skipped or not line.strip() or _DASHES_RE.match(line) \
                 or _MARKDOWN_RE.match(line):
@@ -463,6 +481,7 @@ class _RunFinder:
         return self.raw[i] or None
 
     def scan(self) -> list[CodeRun]:
+        """Grow runs over code lines, tolerating blanks, comments and label lines inside."""
         start = last = -1
         blanks = 0
         continued = False
@@ -524,6 +543,7 @@ class _RunFinder:
             self.keep(first, final)
 
     def keep(self, first: int, final: int) -> None:
+        """Record a piece as a run when it is code: two code lines, or one typed command."""
         marks = self.marks
         code = [i for i in range(first, final + 1) if marks[i] not in (None, "comment", "soft")]
         if len(code) == 1:

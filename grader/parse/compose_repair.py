@@ -13,16 +13,23 @@ indented files are handled the same way.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import lru_cache
 
 import yaml
 
-__all__ = ["is_compose_structure", "load_yaml", "rebuild_compose"]
+__all__ = [
+    "SERVICE_KEYS",
+    "is_compose_structure",
+    "is_compose_text",
+    "load_yaml",
+    "rebuild_compose",
+]
 
 _TOP_KEYS = frozenset(
     {"version", "name", "services", "volumes", "networks", "configs", "secrets", "include"}
 )
-_SERVICE_KEYS = frozenset(
+SERVICE_KEYS = frozenset(
     {
         "image", "build", "ports", "environment", "depends_on", "volumes", "command",
         "restart", "env_file", "container_name", "healthcheck", "networks", "working_dir",
@@ -34,6 +41,7 @@ _SERVICE_KEYS = frozenset(
         "domainname", "mac_address", "read_only", "runtime", "userns_mode", "volumes_from",
     }
 )
+"""Keys a compose service can have; a key followed by them is a service name."""
 # Known children of nested maps; ``None`` means "any key" (variables, names).
 _CHILDREN: dict[str, frozenset[str] | None] = {
     "build": frozenset(
@@ -86,8 +94,8 @@ class _Node:
     children: frozenset[str] | None
     """Keys it accepts; ``None`` for any key."""
     role: str = "map"
-    """``root``, ``services``, ``service``, ``resources`` (top volumes/networks) or ``map``."""
-    items: list[str] = field(default_factory=list)
+    """``root``, ``services``, ``service``, ``resources`` (top volumes/networks), ``item``
+    (a ``- key: value`` list item) or ``map``."""
 
 
 def is_compose_structure(data: object) -> bool:
@@ -102,8 +110,15 @@ def is_compose_structure(data: object) -> bool:
     )
 
 
+@lru_cache(maxsize=64)
+def is_compose_text(text: str) -> bool:
+    """``is_compose_structure(load_yaml(text))``, remembered: classifying a block and then
+    repairing it asks the same question about the same text."""
+    return is_compose_structure(load_yaml(text))
+
+
 def load_yaml(text: str) -> object:
-    """``yaml.safe_load`` (``None`` on error), with libyaml's safe loader when it is there (ten times faster)."""
+    """``yaml.safe_load`` (``None`` on error), through libyaml's safe loader when present."""
     try:
         return yaml.load(text, Loader=_YAML_LOADER)
     except yaml.YAMLError:
@@ -141,7 +156,7 @@ class _Rebuilder:
 
     def _is_service_name(self, i: int, value: str) -> bool:
         nxt = self._next(i)
-        return _opens(value) and isinstance(nxt, tuple) and nxt[0] in _SERVICE_KEYS
+        return _opens(value) and isinstance(nxt, tuple) and nxt[0] in SERVICE_KEYS
 
     def _is_top_key(self, i: int, key: str, value: str) -> bool:
         """Whether a key starts a top-level section (``volumes`` is also a service key)."""
@@ -149,7 +164,7 @@ class _Rebuilder:
         if key in ("version", "services", "include") or key.startswith("x-"):
             return True
         if key == "name":
-            return not any(node.role == "services" for node in self.stack)
+            return len(self.stack) == 1  # ``name: project`` before anything else
         if key not in ("volumes", "networks", "configs", "secrets"):
             return False
         if not in_service or not _opens(value):
@@ -163,7 +178,7 @@ class _Rebuilder:
             name = nxt[0]
             if name in _RESOURCE_ONLY or name in _TOP_KEYS:
                 return True
-            if name in _SERVICE_NET_ONLY or name in _SERVICE_KEYS:
+            if name in _SERVICE_NET_ONLY or name in SERVICE_KEYS:
                 return False
         return True
 
@@ -196,7 +211,7 @@ class _Rebuilder:
         if parent.role == "root" and key in ("volumes", "networks", "configs", "secrets"):
             return _Node(indent, None, "resources")
         if parent.role == "services":
-            return _Node(indent, _SERVICE_KEYS, "service")
+            return _Node(indent, SERVICE_KEYS, "service")
         if parent.role == "resources":
             return _Node(indent, _RESOURCE_KEYS)
         return _Node(indent, _CHILDREN.get(key))
@@ -226,19 +241,20 @@ class _Rebuilder:
         return "\n".join(self.out) + "\n"
 
 
+@lru_cache(maxsize=64)
 def rebuild_compose(text: str) -> str | None:
     """Return ``text`` re-indented as a compose file, or ``None`` if it needs no or no sure fix.
 
     ``None`` when the original already parses to a ``services`` dict of dicts,
     and when the rebuilt text does not: a wrong guess must never replace what
-    the student wrote.
+    the student wrote. Results are cached (the function is pure and its result a string).
     """
-    if is_compose_structure(load_yaml(text)):
+    if is_compose_text(text):
         return None
     lines = []
     for raw in text.splitlines():
         line = raw.replace("\t", "    ").strip()
-        if not line or line.startswith("#"):
+        if not line or line.startswith("#") or line == "---":
             continue
         if line.startswith("-") and not line.startswith("- ") and line != "-":
             return None
@@ -246,6 +262,6 @@ def rebuild_compose(text: str) -> str | None:
     if not any(line.startswith("services:") for line in lines):
         return None
     rebuilt = _Rebuilder(lines).run()
-    if rebuilt is None or not is_compose_structure(load_yaml(rebuilt)):
+    if rebuilt is None or not is_compose_text(rebuilt):
         return None
     return rebuilt

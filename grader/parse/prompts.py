@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from bisect import bisect_right
 from functools import lru_cache
 
 from rapidfuzz import fuzz, process
@@ -55,6 +56,9 @@ def _loose(text: str) -> str:
     return " " + _LOOSE.sub(" ", fold(text)).strip() + " "
 
 
+_NOWHERE = object()
+
+
 @lru_cache(maxsize=32)
 def prompt_index(rubric: Rubric) -> PromptIndex:
     """One index per rubric, built once per process."""
@@ -68,6 +72,8 @@ class PromptIndex:
         self._sentences: list[str] = []
         self._owners: list[str | None] = []
         self._whole: list[tuple[str | None, str]] = []
+        self._joined: str | None = None
+        self._starts: list[int] = []
         self._code: list[tuple[str, str]] = []
         self._titles: list[tuple[str, str]] = [(q.id, _key(q.title)) for q in rubric.questions]
         for exercise in rubric.exercises:
@@ -90,6 +96,20 @@ class PromptIndex:
                     self._sentences.append(key)
                     self._owners.append(owner)
 
+    def _containing(self, loose: str) -> str | None | object:
+        """Owner of the first statement text containing ``loose``, or ``_NOWHERE``."""
+        if self._joined is None:
+            self._joined = "\x00".join(whole for _, whole in self._whole)
+            starts, position = [], 0
+            for _, whole in self._whole:
+                starts.append(position)
+                position += len(whole) + 1
+            self._starts = starts
+        index = self._joined.find(loose)
+        if index < 0:
+            return _NOWHERE
+        return self._whole[bisect_right(self._starts, index) - 1][0]
+
     def match_line(self, line: str) -> PromptMatch | None:
         """Whether a report line is statement text, and whose."""
         key = _key(plain(line))
@@ -97,9 +117,9 @@ class PromptIndex:
             return None
         loose = _loose(plain(line))
         if len(loose.split()) >= MIN_WORDS:
-            for owner, whole in self._whole:
-                if loose in whole:
-                    return PromptMatch(owner, 100.0)
+            owner = self._containing(loose)
+            if owner is not _NOWHERE:
+                return PromptMatch(owner, 100.0)
         pieces = [_key(p) for p in _SENTENCE_END.split(plain(line))]
         pieces = [p for p in pieces if len(p) >= 8]
         if not pieces:
@@ -125,13 +145,13 @@ class PromptIndex:
     def match_title(self, text: str) -> PromptMatch | None:
         """Whether a short line (a step heading's rest) is a question's title."""
         key = _key(plain(text))
-        if len(key) < 4:
+        if len(key) < 4 or not self._titles:
             return None
-        best = max(((fuzz.ratio(key, title), owner) for owner, title in self._titles),
-                   default=(0.0, ""))
-        if best[0] >= TITLE_THRESHOLD:
-            return PromptMatch(best[1], best[0])
-        return None
+        best = process.extractOne(key, [title for _, title in self._titles], scorer=fuzz.ratio,
+                                  score_cutoff=TITLE_THRESHOLD)
+        if best is None:
+            return None
+        return PromptMatch(self._titles[best[2]][0], best[1])
 
     def match_code(self, code: str) -> PromptMatch | None:
         """Whether a code block is text of the statement: a skeleton with its blanks, or a
@@ -141,11 +161,9 @@ class PromptIndex:
             return None
         loose = _loose(code)
         best: PromptMatch | None = None
-        for owner, whole in self._whole:
-            if owner is None:
-                continue
-            if loose in whole:
-                return PromptMatch(owner, 100.0)
+        owner = self._containing(loose)
+        if owner is not _NOWHERE and owner is not None:
+            return PromptMatch(str(owner), 100.0)
         if not _BLANKS.search(code):
             return None
         for owner, whole in self._code:
