@@ -20,7 +20,8 @@ from grader.errors import GraderError
 from grader.ingest import read_submission
 from grader.parse import parse_report
 from grader.rubric import load_all_rubrics, load_rubric, resolve_rubric
-from grader.views import parse_json, parse_table
+from grader.pipeline import grade_submission
+from grader.views import parse_json, parse_table, sheet_json, sheet_table
 
 
 class ExitStatus(IntEnum):
@@ -76,6 +77,62 @@ def parse(folder: Path, report_path: Path | None, rubric: str | None, encoding: 
         sys.stdout.write("\n")
     else:
         parse_table(submission, report, console_file=sys.stdout)
+
+
+@main.command()
+@click.argument("folder", type=click.Path(exists=True, path_type=Path))
+@click.option("--rubric", help="Rubric id or YAML file (default: detect the lab).")
+@click.option("--report", "report_path", type=click.Path(path_type=Path),
+              help="Use this file as the report instead of guessing.")
+@click.option("--encoding", help="Decode the report with this encoding (e.g. cp1252).")
+@click.option("--json", "json_out", type=click.Path(allow_dash=True, path_type=Path),
+              help="Write the full score sheet as JSON to this file ('-' for stdout).")
+def grade(folder: Path, rubric: str | None, report_path: Path | None, encoding: str | None,
+          json_out: Path | None) -> None:
+    """Grade one submission: a per-question table, the total and the mark."""
+    forced, rubrics = _rubrics(rubric)
+    try:
+        graded = grade_submission(folder, rubrics, forced=forced, report=report_path,
+                                  encoding=encoding)
+    except LookupError as exc:
+        raise click.BadParameter(f"unknown encoding {encoding!r}", param_hint="--encoding") from exc
+    if json_out is not None:
+        data = json.dumps(sheet_json(graded.sheet, report=graded.report), ensure_ascii=False,
+                          indent=2) + "\n"
+        if str(json_out) == "-":
+            sys.stdout.write(data)
+            return
+        json_out.write_text(data, encoding="utf-8")
+    sheet_table(graded.sheet, console_file=sys.stdout)
+
+
+@main.group()
+def rubric() -> None:
+    """Check or show a rubric file."""
+
+
+@rubric.command("check")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def rubric_check(file: Path) -> None:
+    """Validate a rubric; on error print file:line: key: problem and exit 3."""
+    loaded = load_rubric(file)
+    criteria = sum(len(q.criteria) for q in loaded.questions)
+    click.echo(f"{file}: ok — {loaded.id}, {len(loaded.questions)} questions "
+               f"({len(loaded.graded_questions)} graded, {loaded.max_total:g} points), "
+               f"{criteria} criteria")
+
+
+@rubric.command("show")
+@click.argument("file")
+def rubric_show(file: str) -> None:
+    """List a rubric's questions and criteria."""
+    loaded = load_rubric(resolve_rubric(file))
+    click.echo(f"{loaded.id}: {loaded.title} (mark /{loaded.scale.out_of:g})")
+    for question in loaded.questions:
+        click.echo(f"{question.id:>5}  {question.points:g} pt  {question.title}")
+        for spec in question.criteria:
+            cap = f", cap {spec.cap:g}" if spec.cap is not None else ""
+            click.echo(f"         - {spec.kind} (weight {spec.weight:g}{cap}): {spec.missed}")
 
 
 def run() -> NoReturn:  # pragma: no cover - console entry for ``python -m grader``

@@ -14,7 +14,8 @@ from enum import StrEnum
 from pathlib import Path
 
 
-_IMAGE_MARKUP = re.compile(r"!\[[^\]]*\]\([^)]*\)|!\[\[[^\]]*\]\]|<img\b[^>]*>?", re.IGNORECASE)
+IMAGE_MARKUP = re.compile(r"!\[[^\]]*\]\([^)]*\)|!\[\[[^\]]*\]\]|<img\b[^>]*>?", re.IGNORECASE)
+"""Image references in markdown, Obsidian and HTML form: markup, not the student's words."""
 
 
 class Severity(StrEnum):
@@ -74,6 +75,15 @@ class SubmissionFile:
 
 
 @dataclass(frozen=True, slots=True)
+class SourceFile:
+    """A code file of the submission with its text (bounded in size when read)."""
+
+    path: str
+    kind: FileKind
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class EmbeddedImage:
     """An image carried inside the report itself (Word/PDF), not a separate file."""
 
@@ -101,6 +111,8 @@ class Submission:
     embedded_images: tuple[EmbeddedImage, ...] = ()
     candidates: tuple[str, ...] = ()
     """Other report-like files that were considered, best first."""
+    sources: tuple[SourceFile, ...] = ()
+    """Code files of the submission with their text (Dockerfile, compose, Python …)."""
     diagnostics: tuple[Diagnostic, ...] = ()
 
     @property
@@ -211,7 +223,7 @@ class Answer:
     @property
     def word_count(self) -> int:
         """Words the student wrote, image references excluded."""
-        return len(_IMAGE_MARKUP.sub(" ", self.student_text).split())
+        return len(IMAGE_MARKUP.sub(" ", self.student_text).split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,3 +248,141 @@ class Report:
             if answer.id == question_id:
                 return answer
         return None
+
+
+class Status(StrEnum):
+    """What a criterion concluded."""
+
+    MET = "met"
+    PARTIAL = "partial"
+    MISSED = "missed"
+    ERROR = "error"
+    """The criterion itself failed (a bug or an unreadable input); it earns nothing."""
+    NOT_RUN = "not_run"
+    """Could not run here (no sandbox, no OCR); left out of the question's total."""
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Where a criterion found (or looked for) what it judged."""
+
+    text: str
+    """The matched text, short, as the student wrote it."""
+    source: str
+    """``answer``, ``report`` (elsewhere in the report), ``file:<path>`` or ``screenshot:<path>``."""
+    line: int | None = None
+    """1-based line in the report (or in the file, for ``file:`` sources)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    """A criterion's verdict before the engine weighs it."""
+
+    fraction: float
+    """Share of the criterion earned, 0 to 1."""
+    evidence: tuple[Evidence, ...] = ()
+    detail: str | None = None
+    """What exactly is missing or was found, appended to the feedback."""
+    advice: tuple[str, ...] = ()
+    """Suggestions that cost no points (linter findings)."""
+    status: Status | None = None
+    """Forces a status (``NOT_RUN``); otherwise derived from ``fraction``."""
+
+
+@dataclass(frozen=True, slots=True)
+class CriterionResult:
+    """One criterion of one question, judged and weighed."""
+
+    code: str
+    """Stable id: the kind's code and the criterion's position, e.g. ``T101:2.a#1``."""
+    kind: str
+    weight: float
+    status: Status
+    fraction: float
+    feedback: str
+    evidence: tuple[Evidence, ...] = ()
+    advice: tuple[str, ...] = ()
+    cap: float | None = None
+    """When not met, the question's share is capped at this value."""
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "code": self.code, "kind": self.kind, "weight": self.weight,
+            "status": str(self.status), "fraction": round(self.fraction, 4),
+            "feedback": self.feedback,
+            "evidence": [{"text": e.text, "source": e.source, "line": e.line}
+                         for e in self.evidence],
+            "advice": list(self.advice),
+            "cap": self.cap,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    """An instructor's manual score for one question; it wins over the automatic one."""
+
+    score: float
+    comment: str = ""
+    author: str = ""
+    at: str = ""
+    """ISO timestamp of the change."""
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionScore:
+    """One question of a score sheet."""
+
+    id: str
+    title: str
+    points: float
+    auto_score: float
+    """What the criteria earned, capped at ``points``."""
+    answered: bool
+    results: tuple[CriterionResult, ...] = ()
+    lines: tuple[int, int] | None = None
+    override: Override | None = None
+
+    @property
+    def score(self) -> float:
+        """The score that counts: the instructor's when there is one."""
+        return self.override.score if self.override is not None else self.auto_score
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """Feedback of what was not (fully) met, in rubric order."""
+        return tuple(r.feedback for r in self.results
+                     if r.status in (Status.MISSED, Status.PARTIAL, Status.ERROR))
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreSheet:
+    """A graded submission. Totals are derived, never stored twice."""
+
+    student: str
+    rubric: str | None
+    """Id of the rubric used, ``None`` when no lab fits the report."""
+    rubric_title: str | None
+    rubric_digest: str | None
+    report_path: str | None
+    questions: tuple[QuestionScore, ...]
+    out_of: float | None
+    """The mark's scale (20 for TP1), ``None`` when no rubric applies."""
+    rounding: float = 0.0
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+    @property
+    def total(self) -> float:
+        return round(sum(q.score for q in self.questions), 4)
+
+    @property
+    def max_total(self) -> float:
+        return round(sum(q.points for q in self.questions), 4)
+
+    @property
+    def mark(self) -> float | None:
+        if self.out_of is None or self.max_total <= 0:
+            return None
+        raw = self.total / self.max_total * self.out_of
+        if self.rounding:
+            raw = round(raw / self.rounding) * self.rounding
+        return round(raw, 4)

@@ -57,8 +57,8 @@ class CriterionSpec(_Frozen):
     weight: float = Field(1.0, gt=0)
     missed: str = Field(description="Feedback shown when the criterion is not met.")
     met: str | None = None
-    code: str | None = None
-    """Optional stable name of this criterion inside its question (defaults to kind + index)."""
+    cap: float | None = Field(None, ge=0, le=1)
+    """When this criterion is not fully met, the question earns at most this share."""
 
     @property
     def params(self) -> dict[str, Any]:
@@ -104,6 +104,9 @@ class Rubric(_Frozen):
     language: str = "fr"
     report_hints: tuple[str, ...] = ()
     scale: Scale = Scale()
+    defaults: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    """Default parameters per criterion kind, applied to every criterion of that kind
+    (nested ones included) that does not set them, e.g. ``{evidence: {missing_credit: 1}}``."""
     exercises: tuple[Exercise, ...]
     questions: tuple[Question, ...]
     source: str | None = Field(None, exclude=True)
@@ -172,6 +175,7 @@ def parse_rubric(raw: bytes | str, *, source: str = "<rubric>") -> Rubric:
     if not isinstance(data, dict):
         raise RubricError("a rubric must be a mapping with 'id', 'title', 'exercises' and "
                           "'questions'", path=source, line=1)
+    _apply_defaults(data)
     try:
         rubric = Rubric.model_validate(data)
     except ValidationError as exc:
@@ -183,6 +187,30 @@ def parse_rubric(raw: bytes | str, *, source: str = "<rubric>") -> Rubric:
     rubric = rubric.model_copy(update={"source": source, "digest": digest})
     _check_criteria(rubric, node, source)
     return rubric
+
+
+def _apply_defaults(data: dict[str, Any]) -> None:
+    """Merge ``defaults`` into every criterion (and every nested ``of`` part) in place."""
+    defaults = data.get("defaults")
+    if not isinstance(defaults, dict) or not isinstance(data.get("questions"), list):
+        return
+
+    def visit(spec: object) -> None:
+        if not isinstance(spec, dict):
+            return
+        kind = spec.get("kind")
+        if isinstance(kind, str) and isinstance(defaults.get(kind), dict):
+            for key, value in defaults[kind].items():
+                spec.setdefault(key, value)
+        parts = spec.get("of")
+        if isinstance(parts, list):
+            for part in parts:
+                visit(part)
+
+    for question in data["questions"]:
+        if isinstance(question, dict) and isinstance(question.get("criteria"), list):
+            for spec in question["criteria"]:
+                visit(spec)
 
 
 def _check_criteria(rubric: Rubric, node: yaml.Node | None, source: str) -> None:

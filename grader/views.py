@@ -12,7 +12,7 @@ from typing import IO, Any
 from rich.console import Console
 from rich.table import Table
 
-from grader.models import ImageStatus, Report, Submission
+from grader.models import ImageStatus, Report, ScoreSheet, Submission
 
 PARSE_SCHEMA = 1
 
@@ -77,3 +77,75 @@ def parse_table(submission: Submission, report: Report, *, console_file: IO[str]
         where = f" (line {diagnostic.line})" if diagnostic.line else ""
         console.print(f"  [{diagnostic.severity}] {diagnostic.code}{where}: {diagnostic.message}",
                       markup=False)
+
+
+SHEET_SCHEMA = 1
+"""Version of the score sheet JSON; bumped when a documented key changes meaning."""
+
+
+def sheet_json(sheet: ScoreSheet, *, report: Report | None = None) -> dict[str, Any]:
+    """The ``grader grade --json`` object (documented in the README)."""
+    answers = {a.id: a for a in report.answers} if report is not None else {}
+    return {
+        "schema": SHEET_SCHEMA,
+        "student": sheet.student,
+        "rubric": sheet.rubric,
+        "rubric_title": sheet.rubric_title,
+        "rubric_digest": sheet.rubric_digest,
+        "report": sheet.report_path,
+        "questions": [
+            {
+                "id": q.id,
+                "title": q.title,
+                "score": q.score,
+                "points": q.points,
+                "auto_score": q.auto_score,
+                "answered": q.answered,
+                "lines": list(q.lines) if q.lines else None,
+                "found_by": answers[q.id].found_by if q.id in answers else None,
+                "override": ({"score": q.override.score, "comment": q.override.comment,
+                              "author": q.override.author, "at": q.override.at}
+                             if q.override else None),
+                "missing": list(q.missing),
+                "criteria": [r.as_dict() for r in q.results],
+            }
+            for q in sheet.questions
+        ],
+        "total": sheet.total,
+        "max_total": sheet.max_total,
+        "mark": sheet.mark,
+        "out_of": sheet.out_of,
+        "diagnostics": [d.as_dict() for d in sheet.diagnostics],
+    }
+
+
+def _fmt(value: float) -> str:
+    return f"{value:g}"
+
+
+def sheet_table(sheet: ScoreSheet, *, console_file: IO[str]) -> None:
+    """The ``grader grade`` table: one row per question with what is missing."""
+    console = Console(file=console_file, highlight=False, soft_wrap=False, width=120)
+    title = sheet.rubric_title or "no lab recognised"
+    console.print(f"[bold]{sheet.student}[/bold]  {title}  report: {sheet.report_path or '—'}")
+    if not sheet.questions:
+        for diagnostic in sheet.diagnostics:
+            console.print(f"  [{diagnostic.severity}] {diagnostic.code}: {diagnostic.message}",
+                          markup=False)
+        console.print("mark: — (not graded)")
+        return
+    table = Table(show_edge=False, pad_edge=False, expand=False)
+    table.add_column("id")
+    table.add_column("score", justify="right")
+    table.add_column("missing", overflow="fold", max_width=90)
+    for q in sheet.questions:
+        score = f"{_fmt(q.score)}/{_fmt(q.points)}" + (" ✎" if q.override else "")
+        missing = "non trouvée" if not q.answered and not q.score else "; ".join(q.missing)
+        table.add_row(q.id, score, missing or "—")
+    console.print(table)
+    mark = "—" if sheet.mark is None else f"{_fmt(sheet.mark)}/{_fmt(sheet.out_of or 0)}"
+    console.print(f"total {_fmt(sheet.total)}/{_fmt(sheet.max_total)}   mark {mark}")
+    for diagnostic in sheet.diagnostics:
+        if diagnostic.severity != "info":
+            console.print(f"  [{diagnostic.severity}] {diagnostic.code}: {diagnostic.message}",
+                          markup=False)

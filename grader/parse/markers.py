@@ -107,10 +107,10 @@ def read_marker(line: str, *, is_heading: bool | None = None) -> Marker | None:
     level = heading_level(line)
     if is_heading is None:
         is_heading = level > 0
-    raw = strip_markdown(line[:300])
+    raw = strip_markdown(line)
     if not raw:
         return None
-    text = fold(raw)
+    text = fold(raw[:300])  # markers sit at the start; long pasted lines need no folding
     glued = _GLUED_ID.match(raw)
     if glued:
         return Marker(MarkerKind.QUESTION, int(glued.group(1)), (glued.group(2).lower(),),
@@ -168,6 +168,11 @@ def _to_int(token: str) -> int | None:
 
 
 def _rest(raw: str, folded: str, end: int) -> str:
-    """The raw text after the marker; folding keeps lengths for the common cases."""
-    rest = raw[end:] if len(raw) == len(folded) else folded[end:]
+    """The raw text after the marker, ``end`` being an offset in the folded text."""
+    cut = len(raw)
+    for k in range(min(end, len(raw)), len(raw) + 1):
+        if len(fold(raw[:k])) >= end:
+            cut = k
+            break
+    rest = raw[cut:]
     return rest.lstrip(" :.-–—)]").strip()

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from bisect import bisect_right
-from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -59,10 +58,16 @@ def _loose(text: str) -> str:
 _NOWHERE = object()
 
 
-@lru_cache(maxsize=32)
+_INDEXES: dict[tuple[str, str], PromptIndex] = {}
+
+
 def prompt_index(rubric: Rubric) -> PromptIndex:
-    """One index per rubric, built once per process."""
-    return PromptIndex(rubric)
+    """One index per rubric version, built once per process."""
+    key = (rubric.id, rubric.digest or str(id(rubric)))
+    index = _INDEXES.get(key)
+    if index is None:
+        index = _INDEXES[key] = PromptIndex(rubric)
+    return index
 
 
 class PromptIndex:

@@ -13,7 +13,6 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -118,8 +117,23 @@ def _term(key: str, pattern: re.Pattern[str]) -> Term:
     return Term(key, pattern, literal)
 
 
-@lru_cache(maxsize=1024)
 def build_signature(question: Question) -> Signature:
+    """The question's signature, built once per distinct question text."""
+    return _signature(question, (question.id, question.title, question.commands,
+                                 question.keywords, question.code))
+
+
+_SIGNATURES: dict[tuple[object, ...], Signature] = {}
+
+
+def _signature(question: Question, key: tuple[object, ...]) -> Signature:
+    cached = _SIGNATURES.get(key)
+    if cached is None:
+        cached = _SIGNATURES[key] = _build_signature(question)
+    return cached
+
+
+def _build_signature(question: Question) -> Signature:
     commands = []
     for command in question.commands:
         tokens = command_tokens(command)

@@ -1,0 +1,120 @@
+"""What every criterion kind is: a small, pure, registered unit with a stable code.
+
+A criterion *judges* one aspect of one answer and returns a ``Judgement``
+(a fraction earned and its evidence); the engine (``grader.scoring``) weighs
+judgements into points, and views display them. Criteria never touch the
+network, Docker or the file system: everything they read arrives in the
+``Context`` (the answer, the whole report, the submission's code files, and
+later the sandbox and OCR outcomes).
+
+Each kind documents itself in its class docstring, in three parts: what it
+does, why it matters, and an example of rubric YAML.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from grader.models import (
+    Answer,
+    CodeBlock,
+    CodeKind,
+    Evidence,
+    FileKind,
+    Judgement,
+    Report,
+    SourceFile,
+)
+from grader.rubric import Question
+
+CODE_PATTERN = re.compile(r"^[A-Z]\d{3}$")
+
+
+class Params(BaseModel):
+    """Base of each kind's parameters: unknown keys are rubric errors."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Everything a criterion may look at for one question of one submission."""
+
+    question: Question
+    answer: Answer | None
+    report: Report
+    sources: tuple[SourceFile, ...] = ()
+    ocr: dict[str, str] = field(default_factory=dict)
+    """Text recognised in screenshots, by image path (empty when OCR did not run)."""
+    sandbox: Any = None
+    """Outcomes of building and running the student's code, when ``--sandbox`` ran."""
+
+    @property
+    def student_text(self) -> str:
+        return self.answer.student_text if self.answer is not None else ""
+
+    def code(self, *kinds: CodeKind, file_kinds: tuple[FileKind, ...] = ()
+             ) -> Iterator[tuple[str, Evidence]]:
+        """Code of the wanted kinds, nearest first: the answer's own blocks, then the
+        rest of the report, then the submission's files. Each comes with where it was."""
+        seen: set[int] = set()
+        if self.answer is not None:
+            for block in self.answer.code_blocks:
+                if block.kind in kinds:
+                    seen.add(id(block))
+                    yield block.effective_text, _block_evidence(block, "answer")
+        for block in self.report.code_blocks:
+            if block.kind in kinds and id(block) not in seen and not _inside(block, self.answer):
+                yield block.effective_text, _block_evidence(block, "report")
+        for source in self.sources:
+            if source.kind in file_kinds:
+                yield source.text, Evidence(source.path, f"file:{source.path}")
+
+
+def _inside(block: CodeBlock, answer: Answer | None) -> bool:
+    if answer is None:
+        return False
+    return answer.lines[0] <= block.lines[0] and block.lines[1] <= answer.lines[1]
+
+
+def _block_evidence(block: CodeBlock, source: str) -> Evidence:
+    first = block.effective_text.strip().split("\n", 1)[0]
+    return Evidence(first[:120], source, block.lines[0])
+
+
+def where(evidence: Evidence) -> str:
+    """French phrase saying where something was found, for feedback."""
+    if evidence.source == "answer":
+        return f"dans la réponse (ligne {evidence.line})" if evidence.line else "dans la réponse"
+    if evidence.source == "report":
+        return f"ailleurs dans le rapport (ligne {evidence.line})"
+    if evidence.source.startswith("file:"):
+        return f"dans le fichier {evidence.source[5:]}"
+    if evidence.source.startswith("screenshot:"):
+        return f"sur la capture {evidence.source[11:]}"
+    return evidence.source
+
+
+class Criterion(ABC):
+    """A criterion kind. Subclasses set ``kind``, ``code`` and ``Params``."""
+
+    kind: ClassVar[str]
+    code: ClassVar[str]
+    Params: ClassVar[type[Params]]
+    summary: ClassVar[str] = ""
+    """One line for ``grader rubric show`` and the docs."""
+
+    @classmethod
+    def parse(cls, params: dict[str, Any]) -> Params:
+        return cls.Params.model_validate(params)
+
+    @classmethod
+    @abstractmethod
+    def judge(cls, params: Any, ctx: Context) -> Judgement:
+        """Judge one answer; raise only on a bug (the engine turns it into ERROR)."""

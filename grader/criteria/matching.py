@@ -1,0 +1,138 @@
+"""Tolerant word matching for French and English answers.
+
+Students write "conteneur", "conteneurs", "Conteneur", "contenaire", "container";
+"processus principal" or "le processus principal du conteneur". A synonym
+matches when its words appear in order (at most one word in between),
+accent- and case-insensitively, each word by its stem, and long words also
+with a small typo (rapidfuzz ratio ≥ ``FUZZY_THRESHOLD``). A synonym ending
+in ``*`` matches any word starting with it (``redémarr*``). Synonyms with
+symbols (``0.0.0.0``, ``-p``, ``{"status": "ok"}``) match literally on folded,
+space-collapsed text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz
+
+from grader.parse.text import fold
+
+FUZZY_THRESHOLD = 85
+"""Similarity (0–100) above which a long word counts as a misspelling of the synonym."""
+FUZZY_MIN_LENGTH = 7
+"""Shorter words must match by stem: "port" must not match "part"."""
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+_SYMBOLIC = re.compile(r"[^a-z0-9\s'\-]")
+_SPACES = re.compile(r"\s+")
+
+
+def stem(word: str) -> str:
+    """Strip common French/English endings so that inflections share a stem."""
+    if len(word) <= 4 or not word.isalpha():
+        return word
+    for ending in ("issements", "issement", "ements", "ement", "ations", "ation", "ements",
+                   "ables", "able", "ences", "ence", "euses", "euse", "eurs", "eur", "ites",
+                   "ite", "ives", "ive", "ions", "ion", "ings", "ing", "ees", "ee", "es", "er",
+                   "ez", "ed", "s", "e", "x"):
+        if word.endswith(ending) and len(word) - len(ending) >= 4:
+            return word[: -len(ending)]
+    return word
+
+
+@dataclass(frozen=True, slots=True)
+class Folded:
+    """A text prepared once for many synonym lookups."""
+
+    flat: str
+    """Folded text with whitespace collapsed (for literal synonyms)."""
+    tokens: tuple[str, ...]
+    stems: tuple[str, ...]
+    offsets: tuple[int, ...]
+    """Character offset of each token in ``flat`` (to report the matched text)."""
+
+
+def prepare(text: str) -> Folded:
+    flat = _SPACES.sub(" ", fold(text))
+    tokens: list[str] = []
+    offsets: list[int] = []
+    for match in _TOKEN.finditer(flat):
+        tokens.append(match.group(0))
+        offsets.append(match.start())
+    return Folded(flat, tuple(tokens), tuple(stem(t) for t in tokens), tuple(offsets))
+
+
+@lru_cache(maxsize=4096)
+def _synonym(synonym: str) -> tuple[bool, str, tuple[str, ...]]:
+    folded = _SPACES.sub(" ", fold(synonym)).strip()
+    prefix = folded.endswith("*") and len(folded) > 3
+    if prefix:
+        folded = folded[:-1]
+    symbolic = bool(_SYMBOLIC.search(folded)) or any(ch.isdigit() for ch in folded)
+    words = tuple(stem(t) for t in _TOKEN.findall(folded))
+    if prefix and words and not symbolic:
+        words = (*words[:-1], _TOKEN.findall(folded)[-1] + "*")
+    return symbolic, folded, words
+
+
+def _word_matches(wanted: str, token: str, token_stem: str) -> bool:
+    if wanted.endswith("*"):  # an explicit prefix: "redémarr*"
+        return token.startswith(wanted[:-1])
+    if token_stem == wanted or token == wanted:
+        return True
+    return (len(wanted) >= FUZZY_MIN_LENGTH and abs(len(token) - len(wanted)) <= 2
+            and fuzz.ratio(token_stem, wanted) >= FUZZY_THRESHOLD)
+
+
+def find(text: Folded, synonym: str) -> str | None:
+    """The matched snippet of ``text`` when ``synonym`` occurs in it, else ``None``."""
+    symbolic, folded, words = _synonym(synonym)
+    if not folded:
+        return None
+    if symbolic:
+        index = text.flat.find(folded)
+        if index < 0:
+            return None
+        before = text.flat[index - 1] if index > 0 else " "
+        after_index = index + len(folded)
+        after = text.flat[after_index] if after_index < len(text.flat) else " "
+        if folded[0].isalnum() and before.isalnum():
+            return None
+        if folded[-1].isalnum() and after.isalnum():
+            return None
+        return text.flat[index:after_index]
+    if not words:
+        return None
+    n = len(text.tokens)
+    for start in range(n):
+        if not _word_matches(words[0], text.tokens[start], text.stems[start]):
+            continue
+        position = start
+        ok = True
+        for wanted in words[1:]:
+            for step in (1, 2):  # allow one word in between
+                nxt = position + step
+                if nxt < n and _word_matches(wanted, text.tokens[nxt], text.stems[nxt]):
+                    position = nxt
+                    break
+            else:
+                ok = False
+                break
+        if ok:
+            begin = text.offsets[start]
+            end = text.offsets[position] + len(text.tokens[position])
+            return text.flat[begin:end]
+    return None
+
+
+def find_any(text: Folded, synonyms: Sequence[str]) -> tuple[str, str] | None:
+    """The first synonym found and its matched snippet."""
+    for synonym in synonyms:
+        snippet = find(text, synonym)
+        if snippet is not None:
+            return synonym, snippet
+    return None

@@ -1,0 +1,220 @@
+"""Lines that must, and must not, be read as markers (``grader.parse.markers.read_marker``).
+
+Like hadolint's ``ruleCatches`` / ``ruleCatchesNot`` pairs: each style students use to
+announce a question, an exercise or a step, next to look-alike lines that are ordinary text.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from grader.parse.markers import MarkerKind, read_marker
+
+QUESTIONS = [
+    # (line, ids, label as written)
+    ("Question 2.a :", ("2.a",), "Question 2.a"),
+    ("Question 2.a.", ("2.a",), "Question 2.a"),
+    ("**Question 2.a :**", ("2.a",), "Question 2.a"),
+    ("__Question 2.a__", ("2.a",), "Question 2.a"),
+    ("> **Question 2.c :** le conteneur est Exited", ("2.c",), "Question 2.c"),
+    ("#### Question 3.a", ("3.a",), "Question 3.a"),
+    ("QUESTION 2.A", ("2.a",), "QUESTION 2.A"),
+    ("#### 2.A", ("2.a",), "2.A"),
+    ("#### 2.A :", ("2.a",), "2.A"),
+    ("**2.a**", ("2.a",), "2.a"),
+    ("2.a)", ("2.a",), "2.a"),
+    ("2-a)", ("2.a",), "2-a"),
+    ("1. Question 8.a:", ("8.a",), "Question 8.a"),
+    ("Question 8.1", ("8.1",), "Question 8.1"),
+    ("Questio 2.c", ("2.c",), "Questio 2.c"),
+    ("Questioin 7.e", ("7.e",), "Questioin 7.e"),
+    ("Quesiton 7.c", ("7.c",), "Quesiton 7.c"),
+    ("Q2.a", ("2.a",), "Q2.a"),
+    ("Q 2.a", ("2.a",), "Q 2.a"),
+    ("Question n°2.a", ("2.a",), "Question n°2.a"),
+    ("Question 2-a", ("2.a",), "Question 2-a"),
+    ("Réponse 2.a", ("2.a",), "Réponse 2.a"),
+    ("## Question 4.b - 4.c -", ("4.b", "4.c"), "Question 4.b - 4.c"),
+    ("## Questions 6.a et 6.b", ("6.a", "6.b"), "Questions 6.a et 6.b"),
+    ("Question 6.c & 6.d", ("6.c", "6.d"), "Question 6.c & 6.d"),
+    ("Question 2.a/2.b", ("2.a", "2.b"), "Question 2.a/2.b"),
+    ("2.BQuand on lance le conteneur", ("2.b",), "2.B"),
+]
+
+
+@pytest.mark.parametrize(("line", "ids", "label"), QUESTIONS)
+def test_question_markers(line: str, ids: tuple[str, ...], label: str) -> None:
+    marker = read_marker(line)
+    assert marker is not None
+    assert marker.kind is MarkerKind.QUESTION
+    assert marker.ids == ids
+    assert marker.label == label
+
+
+def test_question_marker_keeps_what_follows() -> None:
+    marker = read_marker("Question 2.b. Exécutez un conteneur très léger :")
+    assert marker is not None and marker.rest == "Exécutez un conteneur très léger :"
+    glued = read_marker("2.BQuand on lance le conteneur")
+    assert glued is not None and glued.rest == "Quand on lance le conteneur"
+    heading = read_marker("### Question 2.a")
+    assert heading is not None and heading.heading_level == 3
+
+
+EXERCISES = [
+    ("**EXERCICE 3 :**", 3),
+    ("## Exercice 2 : Premiers pas avec Docker", 2),
+    ("# Exercice 3 – Construire", 3),
+    ("Exercice2", 2),
+    ("Exercices 4", 4),
+    ("EXERCISE 4", 4),
+    ("#### Execice 1 : installation", 1),
+    ("Excercice 5", 5),
+    ("Exo 5", 5),
+    ("Partie 3", 3),
+]
+
+
+@pytest.mark.parametrize(("line", "number"), EXERCISES)
+def test_exercise_markers(line: str, number: int) -> None:
+    marker = read_marker(line)
+    assert marker is not None
+    assert (marker.kind, marker.exercise) == (MarkerKind.EXERCISE, number)
+
+
+STEPS = [
+    ("Étape 2 — Compléter le Dockerfile", 2, "Compléter le Dockerfile"),
+    ("Etape 1 :", 1, ""),
+    ("##### Etape 3 : Construire l'image", 3, "Construire l'image"),
+    ("étape 4", 4, ""),
+    ("ETAPE 3 :", 3, ""),
+    ("Etape2", 2, ""),
+    ("Step 2", 2, ""),
+]
+
+
+@pytest.mark.parametrize(("line", "number", "rest"), STEPS)
+def test_step_markers(line: str, number: int, rest: str) -> None:
+    marker = read_marker(line)
+    assert marker is not None
+    assert (marker.kind, marker.number, marker.rest) == (MarkerKind.STEP, number, rest)
+
+
+LETTERS = [
+    ("a)", "a"),
+    ("b) <img src=\"x.png\">", "b"),
+    ("c.", "c"),
+    ("(d)", "d"),
+    ("a) ☑", "a"),
+    ("  e) texte", "e"),
+    ("B)", "b"),
+]
+
+
+@pytest.mark.parametrize(("line", "letter"), LETTERS)
+def test_letter_markers(line: str, letter: str) -> None:
+    marker = read_marker(line)
+    assert marker is not None
+    assert (marker.kind, marker.subs) == (MarkerKind.LETTER, (letter,))
+    assert marker.exercise is None and marker.ids == ()
+
+
+NUMBERED_HEADINGS = [
+    ("## II. Premiers pas avec Docker", 2),
+    ("## IV. Exécuter l'API", 4),
+    ("### 2. Test de l'endpoint `/health`", 2),
+    ("### 1. Lancer le conteneur", 1),
+]
+
+
+@pytest.mark.parametrize(("line", "number"), NUMBERED_HEADINGS)
+def test_numbered_headings(line: str, number: int) -> None:
+    marker = read_marker(line)
+    assert marker is not None
+    assert (marker.kind, marker.number) == (MarkerKind.NUMBER, number)
+
+
+@pytest.mark.parametrize("line", ["2. Test de l'endpoint", "II. Premiers pas"])
+def test_numbered_lines_count_only_on_headings(line: str) -> None:
+    """The same numbering on a list item or a plain line is not a section."""
+    assert read_marker(line, is_heading=False) is None
+
+
+@pytest.mark.parametrize(("line", "number"), [("Question 2 :", 2), ("### Question 3 :", 3),
+                                              ("Question 2", 2)])
+def test_bare_question_numbers(line: str, number: int) -> None:
+    marker = read_marker(line)
+    assert marker is not None
+    assert (marker.kind, marker.number) == (MarkerKind.BARE_QUESTION, number)
+
+
+NOT_MARKERS = [
+    "3. a partir de l'image",
+    "3. À partir de l'image alpine",
+    "La commande docker ps -a liste les conteneurs",
+    "- a) foo",
+    "* b) bar",
+    "+ c) baz",
+    "1. Exécutez un conteneur très léger",
+    "Questions de réflexion",
+    "Questionnaire",
+    "La question 2.a demande une explication",
+    "Voir question 2.b",
+    "Exemple 1",
+    "Example 2",
+    "Expérience 2",
+    "Explications 3",
+    "Exécution d'Alpine",
+    "Etapes suivantes",
+    "a partir de la",
+    "b.a.-ba",
+    "2.5 Go utilisés",
+    "version 3.11",
+    "8000:8000",
+    "1.2.png",
+    "docker ps -a",
+    "i) texte",
+    "Q&A",
+    "exercice",
+    "",
+    "   ",
+    "**",
+]
+
+
+@pytest.mark.parametrize("line", NOT_MARKERS)
+def test_ordinary_lines_are_not_markers(line: str) -> None:
+    assert read_marker(line) is None
+
+
+@pytest.mark.xfail(strict=True, reason="the module documents '2a)' as a bare id, but the "
+                   "pattern always requires a separator between number and letter")
+@pytest.mark.parametrize("line", ["2a)", "2b) Le conteneur s'arrête"])
+def test_glued_bare_id_with_bracket(line: str) -> None:
+    marker = read_marker(line)
+    assert marker is not None and marker.kind is MarkerKind.QUESTION
+
+
+@pytest.mark.xfail(strict=True, reason="on a heading the list-number is kept, so '3. a' / "
+                   "'2. À' (accents folded to 'a') read as the bare id 3.a / 2.a")
+@pytest.mark.parametrize("line", ["### 3. a partir de l'image",
+                                  "### 2. À l'intérieur du conteneur"])
+def test_numbered_heading_with_french_a_is_not_an_id(line: str) -> None:
+    marker = read_marker(line)
+    assert marker is not None
+    assert marker.kind is MarkerKind.NUMBER
+
+
+@pytest.mark.xfail(strict=True, reason="'Questions 2 à 4' (a range of questions) is read as "
+                   "question 2.a: 'à' folds to the letter a")
+def test_question_range_is_not_a_letter() -> None:
+    marker = read_marker("## Questions 2 à 4")
+    assert marker is None or marker.ids != ("2.a",)
+
+
+@pytest.mark.xfail(strict=True, reason="a Roman-numeral heading with its title on the next "
+                   "line ('## III.') is not a numbered heading: the pattern needs text after "
+                   "the dot")
+@pytest.mark.parametrize("line", ["## III.", "### 2."])
+def test_bare_numbered_heading(line: str) -> None:
+    marker = read_marker(line)
+    assert marker is not None and marker.kind is MarkerKind.NUMBER

@@ -1,0 +1,737 @@
+"""Every way students label (or do not label) their answers, parsed into answers by id.
+
+Each fixture in ``fixtures/reports`` is one style, written like a student's report.
+The expected ids and start lines are what an instructor reading the fixture would say:
+an answer starts at its label line; an unlabelled answer at the heading or lead-in line
+that introduces it, or at its first line (after any pasted lab statement). Lines are
+looked up in the fixture by their text so that the expectations read like the report.
+"""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from support import GRADED, ROOT, fixture_bytes, fixture_text, graded_starts, line_of, starts
+
+from grader.ingest import read_submission
+from grader.models import CodeKind, CodeOrigin, ImageStatus, Report, Severity
+from grader.parse import parse_report, parse_text
+from grader.rubric import Rubric
+
+
+def codes(report: Report) -> list[str]:
+    return [d.code for d in report.diagnostics]
+
+
+def covering(report: Report, line: int) -> list[str]:
+    """Ids of the answers whose line range holds ``line``."""
+    return [a.id for a in report.answers if a.lines[0] <= line <= a.lines[1]]
+
+
+# headings.md — the textbook layout: ``## Exercice N`` then ``### Question N.x`` for every
+# graded question, fenced code with the right language. Detected as TP1 without help.
+
+
+def test_markdown_headings_give_every_graded_question(parse_fixture) -> None:
+    report = parse_fixture("headings.md")
+    text = fixture_text("headings.md")
+    assert report.lab == "tp1-docker"
+    assert "lab.detected" in codes(report)
+    expected = {qid: line_of(text, f"### Question {qid}") for qid in GRADED}
+    assert graded_starts(report) == expected
+    for qid in GRADED:
+        answer = report.answer(qid)
+        assert answer is not None
+        assert answer.found_by == "label"
+        assert answer.label == f"Question {qid}"
+    # An answer runs up to the blank line before the next question's heading.
+    assert report.answer("2.a").lines == (line_of(text, "### Question 2.a"),
+                                          line_of(text, "### Question 2.b") - 2)
+    assert report.answer("8.b").lines[1] == len(text.rstrip("\n").split("\n"))
+
+
+def test_markdown_headings_code_blocks(parse_fixture) -> None:
+    report = parse_fixture("headings.md")
+    kinds = {qid: [b.kind for b in report.answer(qid).code_blocks] for qid in ("3.a", "3.b", "5.b")}
+    assert kinds == {"3.a": [CodeKind.PYTHON], "3.b": [CodeKind.DOCKERFILE],
+                     "5.b": [CodeKind.COMPOSE]}
+    compose = report.answer("5.b").code_blocks[0]
+    assert compose.info == "yaml" and compose.origin is CodeOrigin.FENCED
+    assert compose.repaired is None  # already valid: nothing to rebuild
+    assert compose.lines[0] == line_of(fixture_text("headings.md"), "```yaml")
+    assert report.answer("2.a").code_blocks == ()
+
+
+TITLED = ["headings.md", "bold_crlf.md", "etapes.md", "one_heading_per_exercise.md"]
+
+
+@pytest.mark.xfail(strict=True, reason="a document title that mentions Docker or "
+                   "'Conteneurisation' becomes the answer to 1.a/1.c: one title word of the "
+                   "question (\"docker\", \"conteneurs\") is enough for a signature match")
+@pytest.mark.parametrize("name", TITLED)
+def test_document_title_is_not_an_answer(parse_fixture, name: str) -> None:
+    report = parse_fixture(name)
+    assert covering(report, 1) == []
+    assert not any(a.id.startswith("1.") for a in report.answers)
+
+
+# bold_crlf.md — Windows line endings (the bytes hold CRLF), ``**EXERCICE N :**`` bold
+# lines, plain ``Question 2.a.`` / ``Question 3.c :`` lines with the lab's prompt pasted on
+# the label line and below it, an ``Étape 1 —`` statement title, unfenced app.py.
+
+
+def test_crlf_fixture_really_has_crlf_bytes() -> None:
+    data = fixture_bytes("bold_crlf.md")
+    assert data.count(b"\r\n") == data.count(b"\n") > 40
+
+
+def test_bold_exercises_and_plain_question_lines(parse_fixture) -> None:
+    report = parse_fixture("bold_crlf.md")
+    text = fixture_text("bold_crlf.md")
+    assert "encoding.newlines" in codes(report)
+    assert report.text.count("\r") == 0
+    expected = {qid: line_of(text, f"Question {qid}") for qid in
+                ("2.a", "2.b", "2.c", "3.a", "3.c", "4.a")}
+    assert graded_starts(report) == expected
+    assert {a.label for a in report.answers if a.id in expected} == {
+        f"Question {qid}" for qid in expected}
+    assert all(report.answer(qid).found_by == "label" for qid in expected)
+
+
+def test_pasted_prompt_lines_are_marked(parse_fixture) -> None:
+    report = parse_fixture("bold_crlf.md")
+    text = fixture_text("bold_crlf.md")
+    two_a = report.answer("2.a")
+    assert two_a.prompt_lines == (line_of(text, "Question 2.a."),)
+    two_b = report.answer("2.b")
+    assert two_b.prompt_lines == (line_of(text, "Question 2.b."),
+                                  line_of(text, '`docker run alpine echo'),
+                                  line_of(text, "Que se passe-t-il"))
+    assert "Que se passe-t-il" not in two_b.student_text
+    assert "Unable to find image" in two_b.student_text
+    assert line_of(text, "Le statut est Exited") not in report.answer("2.c").prompt_lines
+    # The statement's step title and intro sit between two answers: never student text.
+    for answer in report.answers:
+        assert "On vous fournit" not in answer.student_text
+        assert "Étape 1" not in answer.student_text
+    # A label line that is only a label holds no prompt.
+    assert report.answer("3.c").prompt_lines == ()
+
+
+@pytest.mark.xfail(strict=True, reason="`docker ps -a` between two pasted statement lines "
+                   "is statement text too, but lines under 18 characters are never prompts")
+def test_short_command_inside_pasted_prompt_is_prompt(parse_fixture) -> None:
+    report = parse_fixture("bold_crlf.md")
+    text = fixture_text("bold_crlf.md")
+    assert report.answer("2.c").prompt_lines == (line_of(text, "Question 2.c."),
+                                                 line_of(text, "`docker ps -a`"),
+                                                 line_of(text, "Vous devriez voir"))
+
+
+def test_unfenced_app_py_under_plain_label(parse_fixture) -> None:
+    report = parse_fixture("bold_crlf.md")
+    text = fixture_text("bold_crlf.md")
+    (block,) = report.answer("3.a").code_blocks
+    assert block.kind is CodeKind.PYTHON
+    assert block.origin is CodeOrigin.UNFENCED
+    assert block.lines == (line_of(text, "from fastapi import"), line_of(text, "return {"))
+
+
+# hash4_ids.md — ``#### 2.A`` headings (upper-case letter, with or without `` :``), a
+# horizontal rule between exercises, screenshots only for some answers.
+
+
+def test_hash4_bare_ids(parse_fixture) -> None:
+    report = parse_fixture("hash4_ids.md")
+    text = fixture_text("hash4_ids.md")
+    ids = ("2.a", "2.b", "2.c", "2.d", "4.a", "4.b", "4.c", "4.d")
+    assert graded_starts(report) == {qid: line_of(text, f"#### {qid.upper()}") for qid in ids}
+    assert report.answer("2.c").label == "2.C"
+    assert all(report.answer(qid).found_by == "label" for qid in ids)
+    (image,) = report.answer("2.b").images
+    assert (image.status, image.path) == (ImageStatus.FOUND, "captures/alpine.png")
+    (block,) = report.answer("4.b").code_blocks
+    assert block.kind is CodeKind.CONSOLE and block.info is None
+    assert "image.missing" not in codes(report)
+
+
+@pytest.mark.xfail(strict=True, reason="an answer's range runs over the blank line and the "
+                   "'-----' rule that closes the exercise, and the rule counts as student text")
+def test_answer_stops_before_a_thematic_break(parse_fixture) -> None:
+    report = parse_fixture("hash4_ids.md")
+    text = fixture_text("hash4_ids.md")
+    two_d = report.answer("2.d")
+    assert two_d.lines == (line_of(text, "#### 2.D"), line_of(text, "Après `exit`"))
+    assert "---" not in two_d.student_text
+
+
+# numbered_list.md — ``1. Question 7.a:`` list items with the answer indented below, and a
+# trailing ``3. Rendu :`` item that is not a question.
+
+
+def test_numbered_list_labels(parse_fixture) -> None:
+    report = parse_fixture("numbered_list.md")
+    text = fixture_text("numbered_list.md")
+    ids = ("7.a", "7.b", "7.c", "8.a", "8.b")
+    assert starts(report) == {qid: line_of(text, f"Question {qid}:") for qid in ids}
+    assert [report.answer(qid).label for qid in ids] == [f"Question {qid}" for qid in ids]
+    assert report.answer("8.a").lines[1] == line_of(text, "Il ne capture pas")
+
+
+@pytest.mark.xfail(strict=True, reason="8.b swallows the next item of the same numbered "
+                   "list ('3. Rendu : …'), which answers no question")
+def test_next_list_item_ends_a_labelled_answer(parse_fixture) -> None:
+    report = parse_fixture("numbered_list.md")
+    text = fixture_text("numbered_list.md")
+    assert report.answer("8.b").lines == (line_of(text, "Question 8.b:"),
+                                          line_of(text, "Compose décrit"))
+
+
+# number_subs.md — ``Question 6.1`` / ``Question 8.2``: numbers instead of letters, as
+# headings and as plain lines; a psql session fenced as ``sql``.
+
+
+def test_numbers_for_letters(parse_fixture) -> None:
+    report = parse_fixture("number_subs.md")
+    text = fixture_text("number_subs.md")
+    assert starts(report) == {"6.a": line_of(text, "Question 6.1"),
+                              "6.b": line_of(text, "Question 6.2"),
+                              "8.a": line_of(text, "Question 8.1"),
+                              "8.b": line_of(text, "Question 8.2")}
+    assert report.answer("8.b").label == "Question 8.2"
+    (block,) = report.answer("6.b").code_blocks
+    assert block.info == "sql"
+    assert block.kind is CodeKind.CONSOLE  # prompt + output, whatever the fence says
+
+
+# one_heading_per_exercise.md — like corpus s02: ``### Question N :`` once per exercise,
+# answers separated only by the commands quoted as ``> *docker …*``, screenshots at
+# repository-root paths (``/screenshots/Q2b.png``) while the report is in ``reports/``.
+
+
+def test_one_heading_per_exercise_split_by_commands(parse_fixture) -> None:
+    report = parse_fixture("one_heading_per_exercise.md")
+    text = fixture_text("one_heading_per_exercise.md")
+    expected = {
+        "2.a": line_of(text, "Une image est un modèle figé"),
+        "2.b": line_of(text, "> *docker run alpine echo"),
+        "2.c": line_of(text, "> *docker ps -a*"),
+        "2.d": line_of(text, "> *docker run -it alpine sh*"),
+        "4.a": line_of(text, "> *docker run -p 8000:8000"),
+        "4.b": line_of(text, "> *curl http://localhost:8000/health*"),
+        "4.c": line_of(text, "> *docker ps*"),
+        "4.d": line_of(text, "> *docker stop"),
+        "6.a": line_of(text, "> *docker compose exec db psql"),
+        "6.b": line_of(text, "> *SELECT version();*"),
+    }
+    assert graded_starts(report) == expected
+    assert {report.answer(qid).found_by for qid in expected} == {"signature"}
+    # Each command's answer ends before the next command.
+    assert report.answer("2.b").lines[1] < expected["2.c"]
+    assert report.answer("4.d").lines[1] < line_of(text, "## Exercice 6")
+
+
+def test_root_absolute_screenshots_resolve_from_the_submission_root(parse_fixture) -> None:
+    report = parse_fixture("one_heading_per_exercise.md")
+    (image,) = report.answer("2.b").images
+    assert image.src == "/screenshots/Q2b.png"
+    assert (image.status, image.path) == (ImageStatus.FOUND, "screenshots/Q2b.png")
+    assert all(img.status is ImageStatus.FOUND for img in report.images)
+    assert len(report.images) == 8
+
+
+def test_quoted_commands_are_shell_code(parse_fixture) -> None:
+    report = parse_fixture("one_heading_per_exercise.md")
+    (block,) = report.answer("6.a").code_blocks
+    assert block.kind is CodeKind.SHELL and block.quoted
+    assert "docker compose exec db psql" in block.text
+
+
+# etapes.md — ``Etape N`` / ``Étape N`` (headings and plain lines) under ``Exercice M``,
+# no letters: each step is that exercise's question of that step (2.a has no step, so
+# ``Etape 1`` of exercise 2 is 2.b); unfenced Python, Dockerfile and command.
+
+
+def test_steps_map_to_questions_of_their_exercise(parse_fixture) -> None:
+    report = parse_fixture("etapes.md")
+    text = fixture_text("etapes.md")
+    expected = {
+        "2.a": line_of(text, "**Image vs conteneur :**"),
+        "2.b": line_of(text, "##### Etape 1"),
+        "2.c": line_of(text, "##### Etape 2"),
+        "3.a": line_of(text, "##### Étape 1"),
+        "3.b": line_of(text, "##### Étape 2"),
+        "3.c": line_of(text, "##### Étape 3"),
+        "6.a": line_of(text, "Étape 1 :"),
+        "6.c": line_of(text, "Étape 3 :"),
+        "6.d": line_of(text, "Etape 4 :"),
+    }
+    assert graded_starts(report) == expected
+    assert report.answer("2.a").found_by == "signature"
+    assert {report.answer(q).found_by for q in expected if q != "2.a"} == {"step"}
+    assert report.answer("6.d").label == "Etape 4"
+    assert "6.b" not in starts(report)
+
+
+def test_unfenced_code_under_steps(parse_fixture) -> None:
+    report = parse_fixture("etapes.md")
+    text = fixture_text("etapes.md")
+    found = {qid: [(b.kind, b.origin, b.lines) for b in report.answer(qid).code_blocks]
+             for qid in ("3.a", "3.b", "3.c")}
+    assert found == {
+        "3.a": [(CodeKind.PYTHON, CodeOrigin.UNFENCED,
+                 (line_of(text, "from fastapi"), line_of(text, "return {")))],
+        "3.b": [(CodeKind.DOCKERFILE, CodeOrigin.UNFENCED,
+                 (line_of(text, "FROM python"), line_of(text, "CMD [")))],
+        "3.c": [(CodeKind.SHELL, CodeOrigin.UNFENCED,
+                 (line_of(text, "docker build"), line_of(text, "docker build")))],
+    }
+
+
+# typos.md — ``Questio 2.c`` and ``Questioin 7.e`` as headings.
+
+
+def test_typos_in_the_word_question(parse_fixture) -> None:
+    report = parse_fixture("typos.md")
+    text = fixture_text("typos.md")
+    assert starts(report) == {"2.b": line_of(text, "Question 2.b"),
+                              "2.c": line_of(text, "Questio 2.c"),
+                              "2.d": line_of(text, "Question 2.d"),
+                              "7.d": line_of(text, "Question 7.d"),
+                              "7.e": line_of(text, "Questioin 7.e")}
+    assert report.answer("2.c").label == "Questio 2.c"
+    assert report.answer("7.e").label == "Questioin 7.e"
+    assert report.answer("7.e").found_by == "label"
+
+
+# mislabelled.md — a real ``Question 3.c`` in exercise 3, then 5.c written as
+# ``Question 3.c`` inside exercise 5: the exercise wins, and a note says so.
+
+
+def test_mislabelled_id_takes_its_exercise(parse_fixture) -> None:
+    report = parse_fixture("mislabelled.md")
+    text = fixture_text("mislabelled.md")
+    assert starts(report) == {"3.c": line_of(text, "### Question 3.c"),
+                              "5.a": line_of(text, "### Question 5.a"),
+                              "5.b": line_of(text, "### Question 5.b"),
+                              "5.c": line_of(text, "### Question 3.c", occurrence=2),
+                              "5.d": line_of(text, "### Question 5.d")}
+    five_c = report.answer("5.c")
+    assert five_c.label == "Question 3.c" and five_c.found_by == "label"
+    assert "docker compose up -d" in five_c.text
+    assert "docker build" in report.answer("3.c").text
+    (note,) = [d for d in report.diagnostics if d.code == "answer.relabelled"]
+    assert note.line == five_c.lines[0]
+    assert "answer.duplicate" not in codes(report)
+
+
+# topical.md — like corpus s03: no ids, topical headings (``### Définitions``,
+# ``### Exécution d'Alpine``, ``### Isolation``, ``### Fichier app.py`` …) under
+# ``## Exercice N`` headings; 2.c is a screenshot and a sentence inside the Alpine section.
+
+
+def test_topical_headings_without_ids(parse_fixture) -> None:
+    report = parse_fixture("topical.md")
+    text = fixture_text("topical.md")
+    expected = {
+        "2.a": line_of(text, "### Définitions"),
+        "2.b": line_of(text, "### Exécution d'Alpine"),
+        "2.d": line_of(text, "### Isolation"),
+        "3.a": line_of(text, "### Fichier app.py"),
+        "3.b": line_of(text, "### Fichier Dockerfile"),
+        "3.c": line_of(text, "### Construction"),
+    }
+    got = graded_starts(report)
+    assert {qid: got.get(qid) for qid in expected} == expected
+    assert set(got) == set(expected) | {"2.c"}
+    assert {a.found_by for a in report.answers} == {"signature"}
+    assert [b.kind for b in report.answer("3.b").code_blocks] == [CodeKind.DOCKERFILE]
+    assert [b.kind for b in report.answer("3.a").code_blocks] == [CodeKind.PYTHON]
+
+
+@pytest.mark.xfail(strict=True, reason="the screenshot of `docker ps -a` placed just before "
+                   "the sentence about Exited is left in 2.b: 2.c starts one line late and "
+                   "loses its screenshot")
+def test_topical_screenshot_opens_the_next_answer(parse_fixture) -> None:
+    report = parse_fixture("topical.md")
+    text = fixture_text("topical.md")
+    assert report.answer("2.c").lines[0] == line_of(text, "![ps](Picture2.png)")
+    assert [img.src for img in report.answer("2.c").images] == ["Picture2.png"]
+
+
+# roman.md — like corpus s07: ``## II.`` Roman-numeral exercises, ``### 1.`` numbered topical
+# sub-headings, no question ids at all.
+
+
+def test_roman_sections_with_numbered_subheadings(parse_fixture) -> None:
+    report = parse_fixture("roman.md")
+    text = fixture_text("roman.md")
+    assert starts(report) == {
+        "1.b": line_of(text, "### 1. Vérification"),
+        "2.a": line_of(text, "### 1. Différence"),
+        "2.b": line_of(text, "### 2. Exécution"),
+        "2.c": line_of(text, "### 3. Statut"),
+        "3.c": line_of(text, "### 1. Construction"),
+        "4.a": line_of(text, "### 1. Lancer"),
+        "4.b": line_of(text, "### 2. Test de l'endpoint"),
+    }
+    assert [img.path for img in report.answer("2.b").images] == ["captures/2.png"]
+
+
+ROMAN_WITH_A = """\
+# Rapport
+
+## II. Images et conteneurs
+
+### 1. Différence image / conteneur
+Une image est un modèle figé, un conteneur une instance qui tourne.
+
+### 2. Exécution d'alpine
+docker run alpine echo "Bonjour depuis un conteneur Alpine" télécharge l'image puis l'affiche.
+
+### 3. Statut Exited
+Le conteneur est Exited car echo est fini.
+
+### 4. À l'intérieur d'un conteneur Alpine
+Avec docker run -it alpine sh on a un shell, ls montre les fichiers et uname -a le noyau.
+
+## III. Construire une image
+
+### 1. Construction
+docker build -t simple-api . fonctionne.
+
+## IV. Exécuter l'API
+
+### 1. Lancer le conteneur
+L'option -p 8000:8000 publie le port.
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="'### 4. À l'intérieur …' is read as the label 4.a "
+                   "(accents folded, so 'À' is the letter a): 2.d disappears, 4.a starts "
+                   "in exercise II and later sections are shifted")
+def test_numbered_heading_starting_with_a_is_not_an_id(tp1: Rubric) -> None:
+    report = parse_text(ROMAN_WITH_A, tp1)
+    assert graded_starts(report) == {"2.a": 5, "2.b": 8, "2.c": 11, "2.d": 14, "3.c": 19,
+                                     "4.a": 24}
+
+
+# letters.md — like corpus s05: bare ``a)`` ``b)`` ``c)`` letters under
+# ``## Exercice N:``, ``☑`` for "done", HTML ``<img>`` screenshots, statement step titles
+# (``Étape 1 — …``) pasted above the letters.
+
+
+def test_bare_letters_under_exercises(parse_fixture) -> None:
+    report = parse_fixture("letters.md")
+    text = fixture_text("letters.md")
+    assert starts(report) == {
+        "2.a": line_of(text, "a) Une image"),
+        "2.b": line_of(text, "b) <img"),
+        "2.c": line_of(text, "c)"),
+        "3.a": line_of(text, "a) ☑"),
+        "3.b": line_of(text, "b) ☑"),
+        "3.c": line_of(text, "c) <img"),
+        "4.a": line_of(text, "a)", occurrence=3),
+    }
+    assert {a.found_by for a in report.answers} == {"letter"}
+    assert report.answer("3.b").label == "b)"
+    statuses = {img.src: img.status for img in report.images}
+    assert statuses == {"captures/alpine.png": ImageStatus.FOUND,
+                        "captures/ps.png": ImageStatus.FOUND,
+                        "captures/build.png": ImageStatus.MISSING}
+    assert [img.src for img in report.answer("2.c").images] == ["captures/ps.png"]
+
+
+# merged.md — like corpus s04: ``## Question 4.b - 4.c -``, ``Questions 6.a et 6.b``,
+# ``Question 6.c & 6.d``; Obsidian ``![[…]]`` screenshots stored in a sub-folder.
+
+
+def test_merged_headings_give_both_ids_the_same_answer(parse_fixture) -> None:
+    report = parse_fixture("merged.md")
+    text = fixture_text("merged.md")
+    assert starts(report) == {
+        "4.a": line_of(text, "Question 4.a"),
+        "4.b": line_of(text, "Question 4.b - 4.c"),
+        "4.c": line_of(text, "Question 4.b - 4.c"),
+        "4.d": line_of(text, "Question 4.d"),
+        "6.a": line_of(text, "Questions 6.a et 6.b"),
+        "6.b": line_of(text, "Questions 6.a et 6.b"),
+        "6.c": line_of(text, "Question 6.c & 6.d"),
+        "6.d": line_of(text, "Question 6.c & 6.d"),
+    }
+    assert report.answer("4.b").lines == report.answer("4.c").lines
+    assert report.answer("4.b").text == report.answer("4.c").text
+    assert report.answer("4.b").label == "Question 4.b - 4.c"
+    assert "answer.duplicate" not in codes(report)
+
+
+def test_obsidian_images_resolve_by_file_name(parse_fixture) -> None:
+    report = parse_fixture("merged.md")
+    (image,) = report.answer("4.b").images
+    assert image.src == "health et ps.png"
+    assert (image.status, image.path) == (ImageStatus.FOUND, "captures/health et ps.png")
+
+
+# statement_pasted.md — like corpus s08: the lab statement copied (exercise intros,
+# numbered steps, ``#### Étape N`` titles, commands in fences) with the student's answers as
+# ``>`` quotes; 4.b has only the statement, no answer.
+
+
+def test_pasted_statement_answers_start_at_the_students_text(parse_fixture) -> None:
+    report = parse_fixture("statement_pasted.md")
+    text = fixture_text("statement_pasted.md")
+    got = graded_starts(report)
+    expected = {
+        "2.a": line_of(text, "> Réponse : l'image"),
+        "2.b": line_of(text, "> Docker ne trouve pas"),
+        "2.c": line_of(text, "![ps](static/img/ps-a.png)"),
+        "4.a": line_of(text, "> Le port 8000"),
+    }
+    assert {qid: got.get(qid) for qid in expected} == expected
+    assert "4.b" not in got
+    assert any(d.code == "answer.prompt_only" and "4.b" in d.message
+               for d in report.diagnostics)
+
+
+def test_pasted_statement_is_never_student_text(parse_fixture) -> None:
+    report = parse_fixture("statement_pasted.md")
+    for answer in report.answers:
+        for sentence in ("Expliquez en quelques phrases", "Que se passe-t-il",
+                         "Lancez un conteneur à partir", "Dans cet exercice"):
+            assert sentence not in answer.student_text, (answer.id, sentence)
+        # The statement's fenced commands are not the student's code.
+        assert answer.code_blocks == ()
+
+
+@pytest.mark.xfail(strict=True, reason="the short bullets of the pasted 4.c statement "
+                   "('* l'image utilisée,', '* le port mappé.') are not recognised as "
+                   "statement text, so 4.c starts inside the statement instead of at the "
+                   "student's '> Nom : …' line")
+def test_pasted_statement_short_bullets_are_not_the_answer(parse_fixture) -> None:
+    report = parse_fixture("statement_pasted.md")
+    text = fixture_text("statement_pasted.md")
+    assert report.answer("4.c").lines == (line_of(text, "> Nom : `jolly_babbage`"),) * 2
+
+
+@pytest.mark.xfail(strict=True, reason="exercise 4's pasted intro (which mentions the "
+                   "'mini-API FastAPI') is taken for 3.a's statement: a spurious "
+                   "answer.prompt_only note says 3.a has only statement text, though the "
+                   "report holds nothing of 3.a")
+def test_prompt_only_names_only_questions_whose_statement_is_pasted(parse_fixture) -> None:
+    report = parse_fixture("statement_pasted.md")
+    notes = [d.message.split(":")[0] for d in report.diagnostics
+             if d.code == "answer.prompt_only"]
+    assert notes == ["4.b"]
+
+
+# code_shapes.md — code whichever way it is written: unfenced app.py, a Dockerfile fenced as
+# ``bash``, indented console output, a docker-compose.yml flattened to column 0 with blank
+# lines between, console output fenced as ``python`` inside a blockquote, a bare fence.
+
+
+def test_code_kinds_come_from_content_not_fence_label(parse_fixture) -> None:
+    report = parse_fixture("code_shapes.md")
+    text = fixture_text("code_shapes.md")
+    found = {a.id: [(b.kind, b.origin, b.info, b.quoted) for b in a.code_blocks]
+             for a in report.answers}
+    assert found == {
+        "3.a": [(CodeKind.PYTHON, CodeOrigin.UNFENCED, None, False)],
+        "3.b": [(CodeKind.DOCKERFILE, CodeOrigin.FENCED, "bash", False)],
+        "3.c": [(CodeKind.CONSOLE, CodeOrigin.INDENTED, None, False)],
+        "5.b": [(CodeKind.COMPOSE, CodeOrigin.UNFENCED, None, False)],
+        "5.c": [(CodeKind.CONSOLE, CodeOrigin.FENCED, "python", True)],
+        "7.b": [(CodeKind.SHELL, CodeOrigin.FENCED, None, False)],
+    }
+    assert starts(report) == {qid: line_of(text, f"### Question {qid}") for qid in found}
+    indented = report.answer("3.c").code_blocks[0]
+    assert indented.text.startswith("$ docker build")  # dedented
+    quoted = report.answer("5.c").code_blocks[0]
+    assert not any(line.startswith(">") for line in quoted.text.splitlines())
+
+
+def test_flattened_compose_is_rebuilt_into_valid_yaml(parse_fixture) -> None:
+    report = parse_fixture("code_shapes.md")
+    text = fixture_text("code_shapes.md")
+    (block,) = report.answer("5.b").code_blocks
+    assert block.lines == (line_of(text, 'version: "3.9"'), line_of(text, "- db"))
+    assert block.repaired is not None and block.effective_text == block.repaired
+    assert yaml.safe_load(block.repaired) == {
+        "version": "3.9",
+        "services": {
+            "db": {
+                "image": "postgres:16",
+                "environment": {"POSTGRES_USER": "demo", "POSTGRES_PASSWORD": "demo",
+                                "POSTGRES_DB": "demo"},
+                "ports": ["5432:5432"],
+            },
+            "api": {"build": "./api", "ports": ["8000:8000"], "depends_on": ["db"]},
+        },
+    }
+    # What the student pasted is kept as written: every line at column 0.
+    assert all(line == line.lstrip() for line in block.text.splitlines())
+
+
+# images.md — every way of pointing at a screenshot, with the report in ``reports/``:
+# ``![](img/a.png)``, ``<img src="b.png">`` (missing), ``![x](<my shot.png>)`` and
+# ``%20``, ``../up.png`` (the folder root), ``/screenshots/q.png`` (root-absolute),
+# ``../../../etc/passwd`` and ``img/../../../x.png`` (escape), an https URL, Obsidian
+# ``![[c.png]]`` found by name in another folder and ``![[absent.png]]``, ``/etc/passwd``
+# (root-absolute: the submission's own ``etc/passwd``, which does not exist).
+
+
+def test_image_references_resolve_inside_the_submission(parse_fixture) -> None:
+    report = parse_fixture("images.md")
+    found = [(img.src, img.status, img.path) for img in report.images]
+    assert found == [
+        ("img/a.png", ImageStatus.FOUND, "reports/img/a.png"),
+        ("b.png", ImageStatus.MISSING, "reports/b.png"),
+        ("my shot.png", ImageStatus.FOUND, "reports/my shot.png"),
+        ("my%20shot.png", ImageStatus.FOUND, "reports/my shot.png"),
+        ("../up.png", ImageStatus.FOUND, "up.png"),
+        ("/screenshots/q.png", ImageStatus.FOUND, "screenshots/q.png"),
+        ("../../../etc/passwd", ImageStatus.OUTSIDE, None),
+        ("img/../../../x.png", ImageStatus.OUTSIDE, None),
+        ("https://github.com/user-attachments/assets/5063ada3-health.png",
+         ImageStatus.REMOTE, None),
+        ("c.png", ImageStatus.FOUND, "notes/c.png"),
+        ("absent.png", ImageStatus.MISSING, "absent.png"),
+        ("/etc/passwd", ImageStatus.MISSING, "etc/passwd"),
+        ("captures/manquante.png", ImageStatus.MISSING, "reports/captures/manquante.png"),
+    ]
+    text = fixture_text("images.md")
+    assert [img.line for img in report.images][:2] == [line_of(text, "img/a.png"),
+                                                       line_of(text, 'src="b.png"')]
+
+
+def test_images_belong_to_their_answers(parse_fixture) -> None:
+    report = parse_fixture("images.md")
+    assert [img.src for img in report.answer("2.d").images] == ["my shot.png", "my%20shot.png"]
+    assert [img.status for img in report.answer("3.c").images] == [
+        ImageStatus.FOUND, ImageStatus.FOUND, ImageStatus.OUTSIDE, ImageStatus.OUTSIDE]
+    # Image references are not words the student wrote.
+    assert report.answer("4.b").word_count == len(['`{"status":"ok"}`', "est", "bien", "renvoyé."])
+
+
+def test_outside_images_are_never_resolved_and_are_reported(parse_fixture) -> None:
+    report = parse_fixture("images.md")
+    text = fixture_text("images.md")
+    outside = [img for img in report.images if img.status is ImageStatus.OUTSIDE]
+    assert [img.path for img in outside] == [None, None]
+    notes = {(d.code, d.line) for d in report.diagnostics if d.code.startswith("image.")}
+    assert ("image.outside", line_of(text, "../../../etc/passwd")) in notes
+    assert ("image.outside", line_of(text, "img/../../../x.png")) in notes
+    assert ("image.missing", line_of(text, 'src="b.png"')) in notes
+    assert not any(d.line == line_of(text, "https://") for d in report.diagnostics)
+    warnings = [d for d in report.diagnostics if d.code == "image.outside"]
+    assert all(d.severity is Severity.WARNING for d in warnings)
+
+
+def test_symlinks_out_of_the_submission_are_not_images(tmp_path, tp1: Rubric) -> None:
+    """A link inside the folder that points outside it is never followed."""
+    outside = tmp_path / "secret.png"
+    outside.write_bytes(b"not yours")
+    folder = tmp_path / "student"
+    (folder / "img").mkdir(parents=True)
+    (folder / "img" / "link.png").symlink_to(outside)
+    (folder / "shots").symlink_to(tmp_path, target_is_directory=True)
+    (folder / "rapport_tp1.md").write_text(
+        "### Question 2.b\n![a](img/link.png)\n![b](shots/secret.png)\nLe conteneur s'arrête.\n",
+        encoding="utf-8")
+    report = parse_report(read_submission(folder), [tp1], forced=tp1)
+    assert [img.status for img in report.images] == [ImageStatus.MISSING, ImageStatus.MISSING]
+    assert all(img.status is not ImageStatus.FOUND for img in report.images)
+
+
+# other_lab.md — a TP2 report (prediction API, frontend, Prometheus/Grafana) handed in
+# instead of TP1: no lab, no answers, a warning that says why.
+
+
+def test_report_of_another_lab_is_not_split(parse_fixture) -> None:
+    report = parse_fixture("other_lab.md")
+    assert report.lab is None
+    assert report.answers == ()
+    (note,) = [d for d in report.diagnostics if d.code == "lab.unknown"]
+    assert note.severity is Severity.WARNING
+    assert "tp1-docker" in note.message
+
+
+# Inline documents: small cases that need no fixture file.
+
+
+@pytest.mark.xfail(strict=True, reason="an unclosed fence is only treated as prose when the "
+                   "file does not end with a newline; with the usual final newline it "
+                   "swallows every later question")
+def test_unclosed_fence_does_not_swallow_later_questions(tp1: Rubric) -> None:
+    text = ("## Exercice 4\n\n### Question 4.b\n```\ncurl http://localhost:8000/health\n"
+            '{"status":"ok"}\n\n### Question 4.c\nLe conteneur s\'appelle brave_kalam.\n')
+    report = parse_text(text, tp1)
+    assert starts(report) == {"4.b": 3, "4.c": 8}
+
+
+def test_unclosed_fence_without_final_newline(tp1: Rubric) -> None:
+    text = ("## Exercice 4\n\n### Question 4.b\n```\ncurl http://localhost:8000/health\n"
+            '{"status":"ok"}\n\n### Question 4.c\nLe conteneur s\'appelle brave_kalam.')
+    assert starts(parse_text(text, tp1)) == {"4.b": 3, "4.c": 8}
+
+
+@pytest.mark.xfail(strict=True, reason="a plain lead-in line that retypes the question's "
+                   "title ('Différence entre image et conteneur :') is dropped as statement "
+                   "text, so 2.a starts one line late")
+def test_retyped_title_lead_in_starts_the_answer(tp1: Rubric) -> None:
+    text = ("## Exercice 2\n\nDifférence entre image et conteneur :\n"
+            "Une image est un modèle figé en lecture seule ; un conteneur est une instance "
+            "vivante de cette image.\n\n##### Etape 1\nLe conteneur affiche le message.\n")
+    assert starts(parse_text(text, tp1))["2.a"] == 3
+
+
+def test_labels_in_list_items_and_quotes(tp1: Rubric) -> None:
+    text = ("## Exercice 2\n\n"
+            "- **Question 2.a :** Une image est un modèle figé, un conteneur une instance.\n"
+            "- **Question 2.b :** Docker télécharge alpine, lance echo puis s'arrête.\n\n"
+            "> **Question 2.c :** le conteneur est Exited car echo est terminé.\n\n"
+            "**Question 2.d**\n\n> Le shell est interactif.\n")
+    report = parse_text(text, tp1)
+    assert starts(report) == {"2.a": 3, "2.b": 4, "2.c": 6, "2.d": 8}
+    assert report.answer("2.a").student_text.startswith("Une image")
+    assert report.answer("2.d").lines == (8, 10)
+
+
+def test_answer_on_the_label_line_counts_as_student_text(tp1: Rubric) -> None:
+    report = parse_text("Question 2.a : Une image est un modèle, un conteneur une instance.\n",
+                        tp1)
+    answer = report.answer("2.a")
+    assert answer.lines == (1, 1)
+    assert answer.student_text == "Une image est un modèle, un conteneur une instance."
+    assert answer.word_count == 9
+
+
+def test_label_with_nothing_after_it_is_not_an_answer(tp1: Rubric) -> None:
+    report = parse_text("## Exercice 2\n\n### Question 2.a\n\n### Question 2.b\nIl s'arrête.\n",
+                        tp1)
+    assert starts(report) == {"2.b": 5}
+
+
+def test_empty_and_blank_documents(tp1: Rubric) -> None:
+    for text in ("", "\n", "   \n\n", "# Rapport\n"):
+        report = parse_text(text, tp1)
+        assert graded_starts(report) == {}
+
+
+# The example class bundled with the repository (``submissions/``, the five seeds as
+# folders): three TP1 reports, a report of another lab and a general Docker guide.
+
+
+@pytest.mark.parametrize("folder", ["seed000", "seed001", "seed002"])
+def test_bundled_tp1_examples_are_split(folder: str, tp1: Rubric) -> None:
+    submission = read_submission(ROOT / "submissions" / folder)
+    report = parse_report(submission, [tp1])
+    assert report.lab == "tp1-docker"
+    assert len(graded_starts(report)) >= 24
+
+
+@pytest.mark.parametrize("folder", ["seed003", "seed004"])
+def test_bundled_non_tp1_examples_are_not_split(folder: str, tp1: Rubric) -> None:
+    submission = read_submission(ROOT / "submissions" / folder)
+    report = parse_report(submission, [tp1])
+    assert (report.lab, report.answers) == (None, ())
+    assert "lab.unknown" in codes(report)
