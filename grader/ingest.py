@@ -18,7 +18,14 @@ from pathlib import Path, PurePosixPath
 from grader.decode import decode_bytes
 from grader.documents import extract_document, sniff_format
 from grader.errors import SubmissionError
-from grader.models import Diagnostic, FileKind, Severity, Submission, SubmissionFile
+from grader.models import (
+    Diagnostic,
+    FileKind,
+    Severity,
+    SourceFile,
+    Submission,
+    SubmissionFile,
+)
 
 REPORT_SUFFIXES = (".md", ".markdown", ".txt", ".docx", ".pdf", ".rst", "")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".svg")
@@ -89,6 +96,26 @@ def list_files(root: Path) -> list[SubmissionFile]:
             continue
         files.append(SubmissionFile(str(rel), kind, size))
     return files
+
+
+MAX_SOURCE_BYTES = 256 * 1024
+MAX_SOURCES = 50
+
+
+def read_sources(root: Path, files: list[SubmissionFile]) -> list[SourceFile]:
+    """The text of the submission's code files, nearest to the root first, bounded."""
+    wanted = [f for f in files if f.kind is not FileKind.IMAGE and f.size <= MAX_SOURCE_BYTES]
+    wanted.sort(key=lambda f: (f.path.count("/"), f.path))
+    sources: list[SourceFile] = []
+    for file in wanted[:MAX_SOURCES]:
+        try:
+            data = (root / file.path).read_bytes()
+        except OSError:
+            continue
+        if sniff_format(data[:4096]) != "text":
+            continue
+        sources.append(SourceFile(file.path, file.kind, decode_bytes(data).text))
+    return sources
 
 
 def rank_reports(root: Path) -> list[ReportCandidate]:
@@ -197,4 +224,5 @@ def read_submission(root: str | Path, *, report: str | Path | None = None,
     return Submission(root=root, student=name, report_path=chosen, text=text, encoding=used,
                       source_format=fmt if fmt != "text" else "text", files=tuple(files),
                       embedded_images=embedded, candidates=tuple(candidates),
+                      sources=tuple(read_sources(root, files)),
                       diagnostics=tuple(diagnostics))
