@@ -186,16 +186,12 @@ def test_ordinary_lines_are_not_markers(line: str) -> None:
     assert read_marker(line) is None
 
 
-@pytest.mark.xfail(strict=True, reason="the module documents '2a)' as a bare id, but the "
-                   "pattern always requires a separator between number and letter")
 @pytest.mark.parametrize("line", ["2a)", "2b) Le conteneur s'arrête"])
 def test_glued_bare_id_with_bracket(line: str) -> None:
     marker = read_marker(line)
     assert marker is not None and marker.kind is MarkerKind.QUESTION
 
 
-@pytest.mark.xfail(strict=True, reason="on a heading the list-number is kept, so '3. a' / "
-                   "'2. À' (accents folded to 'a') read as the bare id 3.a / 2.a")
 @pytest.mark.parametrize("line", ["### 3. a partir de l'image",
                                   "### 2. À l'intérieur du conteneur"])
 def test_numbered_heading_with_french_a_is_not_an_id(line: str) -> None:
@@ -204,16 +200,11 @@ def test_numbered_heading_with_french_a_is_not_an_id(line: str) -> None:
     assert marker.kind is MarkerKind.NUMBER
 
 
-@pytest.mark.xfail(strict=True, reason="'Questions 2 à 4' (a range of questions) is read as "
-                   "question 2.a: 'à' folds to the letter a")
 def test_question_range_is_not_a_letter() -> None:
     marker = read_marker("## Questions 2 à 4")
     assert marker is None or marker.ids != ("2.a",)
 
 
-@pytest.mark.xfail(strict=True, reason="a Roman-numeral heading with its title on the next "
-                   "line ('## III.') is not a numbered heading: the pattern needs text after "
-                   "the dot")
 @pytest.mark.parametrize("line", ["## III.", "### 2."])
 def test_bare_numbered_heading(line: str) -> None:
     marker = read_marker(line)

@@ -12,16 +12,7 @@ from __future__ import annotations
 import pytest
 from support import SETUP, summary
 
-TITLE_BUG = ("the document's title line (mentioning Docker / Conteneurisation) is taken as "
-             "the answer to an exercise 1 question; the golden has no such answer")
 WRONG = {
-    "headings.md": TITLE_BUG,
-    "bold_crlf.md": TITLE_BUG + "; `docker ps -a` (line 19) inside 2.c's pasted prompt is "
-                    "not marked as prompt",
-    "etapes.md": TITLE_BUG,
-    "one_heading_per_exercise.md": TITLE_BUG,
-    "hash4_ids.md": "2.d runs over the blank line and the `-----` rule that separate the "
-                    "exercises (ends at 18, should end at 16)",
     "numbered_list.md": "8.b swallows the next list item '3. Rendu : …' (ends at 21, should "
                         "end at 19)",
     "topical.md": "2.c should start at the `docker ps -a` screenshot (line 23), which the "

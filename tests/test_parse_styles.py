@@ -65,9 +65,6 @@ def test_markdown_headings_code_blocks(parse_fixture) -> None:
 TITLED = ["headings.md", "bold_crlf.md", "etapes.md", "one_heading_per_exercise.md"]
 
 
-@pytest.mark.xfail(strict=True, reason="a document title that mentions Docker or "
-                   "'Conteneurisation' becomes the answer to 1.a/1.c: one title word of the "
-                   "question (\"docker\", \"conteneurs\") is enough for a signature match")
 @pytest.mark.parametrize("name", TITLED)
 def test_document_title_is_not_an_answer(parse_fixture, name: str) -> None:
     report = parse_fixture(name)
@@ -118,8 +115,6 @@ def test_pasted_prompt_lines_are_marked(parse_fixture) -> None:
     assert report.answer("3.c").prompt_lines == ()
 
 
-@pytest.mark.xfail(strict=True, reason="`docker ps -a` between two pasted statement lines "
-                   "is statement text too, but lines under 18 characters are never prompts")
 def test_short_command_inside_pasted_prompt_is_prompt(parse_fixture) -> None:
     report = parse_fixture("bold_crlf.md")
     text = fixture_text("bold_crlf.md")
@@ -155,8 +150,6 @@ def test_hash4_bare_ids(parse_fixture) -> None:
     assert "image.missing" not in codes(report)
 
 
-@pytest.mark.xfail(strict=True, reason="an answer's range runs over the blank line and the "
-                   "'-----' rule that closes the exercise, and the rule counts as student text")
 def test_answer_stops_before_a_thematic_break(parse_fixture) -> None:
     report = parse_fixture("hash4_ids.md")
     text = fixture_text("hash4_ids.md")
@@ -407,9 +400,6 @@ L'option -p 8000:8000 publie le port.
 """
 
 
-@pytest.mark.xfail(strict=True, reason="'### 4. À l'intérieur …' is read as the label 4.a "
-                   "(accents folded, so 'À' is the letter a): 2.d disappears, 4.a starts "
-                   "in exercise II and later sections are shifted")
 def test_numbered_heading_starting_with_a_is_not_an_id(tp1: Rubric) -> None:
     report = parse_text(ROMAN_WITH_A, tp1)
     assert graded_starts(report) == {"2.a": 5, "2.b": 8, "2.c": 11, "2.d": 14, "3.c": 19,
@@ -503,20 +493,12 @@ def test_pasted_statement_is_never_student_text(parse_fixture) -> None:
         assert answer.code_blocks == ()
 
 
-@pytest.mark.xfail(strict=True, reason="the short bullets of the pasted 4.c statement "
-                   "('* l'image utilisée,', '* le port mappé.') are not recognised as "
-                   "statement text, so 4.c starts inside the statement instead of at the "
-                   "student's '> Nom : …' line")
 def test_pasted_statement_short_bullets_are_not_the_answer(parse_fixture) -> None:
     report = parse_fixture("statement_pasted.md")
     text = fixture_text("statement_pasted.md")
     assert report.answer("4.c").lines == (line_of(text, "> Nom : `jolly_babbage`"),) * 2
 
 
-@pytest.mark.xfail(strict=True, reason="exercise 4's pasted intro (which mentions the "
-                   "'mini-API FastAPI') is taken for 3.a's statement: a spurious "
-                   "answer.prompt_only note says 3.a has only statement text, though the "
-                   "report holds nothing of 3.a")
 def test_prompt_only_names_only_questions_whose_statement_is_pasted(parse_fixture) -> None:
     report = parse_fixture("statement_pasted.md")
     notes = [d.message.split(":")[0] for d in report.diagnostics
@@ -658,9 +640,6 @@ def test_report_of_another_lab_is_not_split(parse_fixture) -> None:
 # Inline documents: small cases that need no fixture file.
 
 
-@pytest.mark.xfail(strict=True, reason="an unclosed fence is only treated as prose when the "
-                   "file does not end with a newline; with the usual final newline it "
-                   "swallows every later question")
 def test_unclosed_fence_does_not_swallow_later_questions(tp1: Rubric) -> None:
     text = ("## Exercice 4\n\n### Question 4.b\n```\ncurl http://localhost:8000/health\n"
             '{"status":"ok"}\n\n### Question 4.c\nLe conteneur s\'appelle brave_kalam.\n')

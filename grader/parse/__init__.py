@@ -23,7 +23,7 @@ from grader.models import (
 )
 from grader.parse.images import ImageResolver, find_image_refs, resolve_all
 from grader.parse.prompts import PromptIndex, prompt_index
-from grader.parse.signatures import AffinityModel, build_signature
+from grader.parse.signatures import affinity_model
 from grader.parse.structure import Draft, align
 from grader.parse.units import Unit, UnitKind, build_units
 from grader.rubric import Rubric
@@ -40,6 +40,8 @@ NAME_HINT_BONUS = 0.05
 def parse_text(text: str, rubric: Rubric, *, path: str | None = None,
                resolver: ImageResolver | None = None) -> Report:
     """Split ``text`` into answers to ``rubric``'s questions."""
+    if "\r" in text:  # callers that did not decode through ``grader.decode``
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     units = build_units(text)
     _mark_prompts(units, prompt_index(rubric))
@@ -122,10 +124,25 @@ def _mark_prompts(units: Sequence[Unit], index: PromptIndex) -> None:
     for unit in units:
         if unit.kind in (UnitKind.TEXT, UnitKind.HEADING):
             text = unit.marker.rest if unit.marker is not None else unit.text
-            match = index.match_line(text) or index.match_title(text)
+            match = index.match_line(text)
+            if match is None:
+                match = index.match_title(text)
+                unit.prompt_by_title = match is not None
             if match is not None:
                 unit.is_prompt = True
                 unit.prompt_of = match.question
+    # A short line of the statement (a bullet, "docker ps -a") only counts as copied
+    # when it sits next to copied text; typed alone it is the student's own.
+    for i, unit in enumerate(units):
+        if unit.is_prompt or unit.kind is not UnitKind.TEXT or unit.marker is not None:
+            continue
+        before = units[i - 1] if i else None
+        after = units[i + 1] if i + 1 < len(units) else None
+        near = [u for u in (before, after)
+                if u is not None and u.is_prompt and not u.prompt_by_title]
+        if near and index.is_statement_line(unit.text):
+            unit.is_prompt = True
+            unit.prompt_of = near[0].prompt_of
     for i, unit in enumerate(units):
         if unit.code is None:
             continue
@@ -151,9 +168,16 @@ def _answer(draft: Draft, lines: list[str], images: Sequence[ImageRef]) -> Answe
                 _is_connector(units[lead]) and lead + 1 < len(units)
                 and units[lead + 1].is_prompt)):
             lead += 1
-        if lead and any(u.is_prompt and u.kind is not UnitKind.HEADING for u in units[:lead]):
+        pasted = [u for u in units[:lead] if u.is_prompt and not u.prompt_by_title
+                  and u.kind is not UnitKind.HEADING]
+        if lead and pasted:
             units = units[lead:]
-    own = [u for u in units if not u.is_prompt and u is not draft.marker_unit]
+    while units and units[-1].kind is UnitKind.RULE:
+        units = units[:-1]
+    if not units:
+        return None
+    own = [u for u in units if not u.is_prompt and u is not draft.marker_unit
+           and u.kind is not UnitKind.RULE]
     marker_rest = ""
     if draft.marker_unit is not None and draft.marker_unit.marker is not None:
         if not draft.marker_unit.is_prompt:
@@ -198,7 +222,7 @@ def _fit(report: Report, rubric: Rubric) -> float:
     graded = [q for q in rubric.questions if q.graded]
     if not graded:
         return 0.0
-    model = AffinityModel([build_signature(q) for q in graded])
+    model = affinity_model(rubric, graded)
     index = {q.id: i for i, q in enumerate(graded)}
     recognised = 0
     for answer in report.answers:

@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from rapidfuzz import fuzz
 
-from grader.parse.text import fold, strip_markdown
+from grader.parse.text import strip_markdown
 
 
 class MarkerKind(StrEnum):
@@ -56,6 +56,7 @@ class Marker:
         return tuple(f"{self.exercise}.{sub}" for sub in self.subs)
 
 
+_ONE_TO_ONE = str.maketrans({"’": "'", "‘": "'", "–": "-", "—": "-", "‑": "-", "−": "-"})
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9,
           "x": 10, "xi": 11, "xii": 12}
 
@@ -67,10 +68,11 @@ _QUESTION = re.compile(
     rf"^{_QWORD}\s*[:.\-n°#]*\s*(\d{{1,2}}){_SEP}({_SUB})(?![0-9a-z])"
     rf"((?:\s*(?:[-,&/+]|et|and|&)\s*(?:\d{{1,2}}\s*[.\-]\s*)?{_SUB}(?![0-9a-z]))*)"
 )
-# A bare id at the start of a line: "2.a", "2.A :", "2a)". The separator is mandatory
-# between number and letter unless a closing bracket follows, so "3 a partir" is not 3.a.
+# A bare id at the start of a line: "2.a", "2.A :", "2-a", "2a)", "2. a)". A space
+# between number and letter is only allowed when a bracket or colon closes the id,
+# so that "3. a partir de" is not 3.a.
 _BARE_ID = re.compile(
-    r"^(\d{1,2})\s?[.\-]\s?([a-h])(?![0-9a-z'’])"
+    r"^(\d{1,2})(?:[.\-]([a-h])(?![0-9a-z'’])|\s?[.\-]?\s?([a-h])\s*(?=[)\]:]))"
     r"((?:\s*(?:[-,&/+]|et|and)\s*(?:\d{1,2}\s*[.\-]\s*)?[a-h](?![0-9a-z]))*)"
 )
 # Glued ids from Word exports: "2.BQuand ...", "4.aL'option".
@@ -79,9 +81,9 @@ _EXERCISE = re.compile(r"^([a-z]{2,10})\s*[:.\-n°#]*\s*(\d{1,2}|[ivx]{1,4})\b")
 _EXERCISE_WORDS = ("exercice", "exercise", "exercices", "exercises")
 _EXERCISE_ALIASES = frozenset({"exo", "ex", "partie", "part"})
 _BARE_QNUM = re.compile(rf"^{_QWORD}\s*[:.\-n°#]*\s*(\d{{1,2}})(?![0-9]|\s*[.\-]\s*[0-9a-h]\b)")
-_STEP = re.compile(r"^(?:etape|step)\s*[:.\-n°#]*\s*(\d{1,2})\b")
+_STEP = re.compile(r"^(?:[eé]tape|step)\s*[:.\-n°#]*\s*(\d{1,2})\b")
 _LETTER = re.compile(r"^\(?([a-h])\s*[)\]](?!\])|^([a-h])\s*[.:-](?:\s|$)")
-_NUMBERED = re.compile(r"^(\d{1,2}|[ivx]{1,4})\s*[.)\-:]\s*(?=\S)|^(\d{1,2}|[ivx]{1,4})$")
+_NUMBERED = re.compile(r"^(\d{1,2}|[ivx]{1,4})\s*[.)\-:]\s*(?=\S)|^(\d{1,2}|[ivx]{1,4})\s*[.)\-:]?$")
 _HEADING = re.compile(r"^\s*(#{1,6})\s")
 
 
@@ -110,18 +112,24 @@ def read_marker(line: str, *, is_heading: bool | None = None) -> Marker | None:
     raw = strip_markdown(line)
     if not raw:
         return None
-    text = fold(raw[:300])  # markers sit at the start; long pasted lines need no folding
+    # Markers sit at the start of a line. Accents are kept ("À l'intérieur" is no id
+    # 'a'), and the case folding keeps offsets, so ``rest`` is cut from the raw line.
+    text = raw[:300].lower().translate(_ONE_TO_ONE)
     glued = _GLUED_ID.match(raw)
     if glued:
         return Marker(MarkerKind.QUESTION, int(glued.group(1)), (glued.group(2).lower(),),
                       label=glued.group(0), rest=raw[glued.end():].strip(), heading_level=level)
-    for pattern in (_QUESTION, _BARE_ID):
-        match = pattern.match(text)
-        if match:
-            exercise = int(match.group(1))
-            return Marker(MarkerKind.QUESTION, exercise, _subs(match.group(2), match.group(3)),
-                          label=raw[: match.end()].strip(), rest=_rest(raw, text, match.end()),
-                          heading_level=level)
+    match = _QUESTION.match(text)
+    if match:
+        return Marker(MarkerKind.QUESTION, int(match.group(1)),
+                      _subs(match.group(2), match.group(3)), label=raw[: match.end()].strip(),
+                      rest=_rest(raw, text, match.end()), heading_level=level)
+    match = _BARE_ID.match(text)
+    if match:
+        return Marker(MarkerKind.QUESTION, int(match.group(1)),
+                      _subs(match.group(2) or match.group(3), match.group(4)),
+                      label=raw[: match.end()].strip(), rest=_rest(raw, text, match.end()),
+                      heading_level=level)
     match = _EXERCISE.match(text)
     if match and _is_exercise_word(match.group(1)):
         number = _to_int(match.group(2))
@@ -167,12 +175,7 @@ def _to_int(token: str) -> int | None:
     return _ROMAN.get(token.lower())
 
 
-def _rest(raw: str, folded: str, end: int) -> str:
-    """The raw text after the marker, ``end`` being an offset in the folded text."""
-    cut = len(raw)
-    for k in range(min(end, len(raw)), len(raw) + 1):
-        if len(fold(raw[:k])) >= end:
-            cut = k
-            break
-    rest = raw[cut:]
-    return rest.lstrip(" :.-–—)]").strip()
+def _rest(raw: str, text: str, end: int) -> str:
+    """What follows the marker on its line, cut from the raw line (offsets are shared)."""
+    del text
+    return raw[end:].lstrip(" :.-–—)]").strip()

@@ -78,6 +78,7 @@ class PromptIndex:
         self._owners: list[str | None] = []
         self._whole: list[tuple[str | None, str]] = []
         self._joined: str | None = None
+        self._lines: set[str] = set()
         self._starts: list[int] = []
         self._code: list[tuple[str, str]] = []
         self._titles: list[tuple[str, str]] = [(q.id, _key(q.title)) for q in rubric.questions]
@@ -94,6 +95,7 @@ class PromptIndex:
         if not text:
             return
         self._whole.append((owner, _loose(text)))
+        self._lines.update(_loose(plain(line)) for line in text.splitlines() if line.strip())
         for line in text.splitlines():
             for sentence in _SENTENCE_END.split(plain(line)):
                 key = _key(sentence)
@@ -146,6 +148,11 @@ class PromptIndex:
         if matched_chars < 0.8 * all_chars:
             return None
         return PromptMatch(owner_found, total / max(matched_chars, 1))
+
+    def is_statement_line(self, text: str) -> bool:
+        """Whether ``text`` is, word for word, a whole line of the statement."""
+        loose = _loose(plain(text))
+        return len(loose.strip()) >= 4 and loose in self._lines
 
     def match_title(self, text: str) -> PromptMatch | None:
         """Whether a short line (a step heading's rest) is a question's title."""

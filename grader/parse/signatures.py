@@ -19,7 +19,7 @@ from rapidfuzz import fuzz
 from grader.models import CodeKind
 from grader.parse.text import fold, strip_markdown
 from grader.parse.units import Unit, UnitKind
-from grader.rubric import Question
+from grader.rubric import Question, Rubric
 
 COMMAND_WEIGHT = 3.0
 KEYWORD_WEIGHT = 1.0
@@ -154,7 +154,8 @@ class AffinityModel:
     (``docker ps -a`` in 2.c and 4.d) counts half as much as a unique one.
     """
 
-    def __init__(self, signatures: Sequence[Signature]) -> None:
+    def __init__(self, signatures: Sequence[Signature], *,
+                 common_words: frozenset[str] = frozenset()) -> None:
         self.signatures = list(signatures)
         command_df: Counter[str] = Counter()
         keyword_df: Counter[str] = Counter()
@@ -168,7 +169,7 @@ class AffinityModel:
             commands.update((t.key, t) for t in signature.commands)
             keywords.update((t.key, t) for t in signature.keywords + signature.title_words)
         # A word in many titles (``docker``) tells the questions apart no better than noise.
-        weak = {w for w, n in title_df.items() if n >= 3}
+        weak = {w for w, n in title_df.items() if n >= 3} | set(common_words)
         self._commands = commands
         self._keywords = {k: t for k, t in keywords.items() if k not in weak}
         self._command_weight = {k: COMMAND_WEIGHT / n for k, n in command_df.items()}
@@ -178,6 +179,8 @@ class AffinityModel:
                         for key in commands}
 
     def scores(self, unit: Unit) -> list[float]:
+        if unit.is_title:
+            return [0.0] * len(self.signatures)
         text = normalise_command_text(_IMAGES.sub(" ", unit.text))
         found = {k for k, term in self._commands.items() if term.found_in(text)}
         commands = {k for k in found if not any(o in found for o in self._longer[k])}
@@ -210,3 +213,10 @@ class AffinityModel:
             if title and fuzz.token_set_ratio(title, signature.title) >= TITLE_THRESHOLD:
                 score += TITLE_WEIGHT
         return score
+
+
+def affinity_model(rubric: Rubric, questions: Sequence[Question]) -> AffinityModel:
+    """The model for ``questions`` of ``rubric``. Words of the lab's own title ("Docker")
+    are in every report's title and tell no question apart."""
+    return AffinityModel([build_signature(q) for q in questions],
+                         common_words=frozenset(title_words(rubric.title)))

@@ -13,8 +13,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from rapidfuzz import fuzz
+
+from grader.models import IMAGE_MARKUP
 from grader.parse.markers import MarkerKind
-from grader.parse.signatures import AffinityModel, build_signature
+from grader.parse.signatures import affinity_model
+from grader.parse.text import fold, strip_markdown
 from grader.parse.units import Unit, UnitKind
 from grader.rubric import Rubric
 
@@ -69,6 +73,29 @@ def _exercise_level(units: Sequence[Unit], rubric: Rubric) -> int | None:
     return None
 
 
+EXERCISE_TITLE_THRESHOLD = 90
+"""How close a heading must be to an exercise's title to open that exercise."""
+
+
+def _exercise_titled(unit: Unit, rubric: Rubric) -> int | None:
+    """The exercise a heading names by its title (``### 4. Exécuter l'API FastAPI …``),
+    when it carries no exercise label of its own; its number, if any, must agree."""
+    if unit.kind is not UnitKind.HEADING:
+        return None
+    marker = unit.marker
+    if marker is not None and marker.kind is not MarkerKind.NUMBER:
+        return None
+    text = fold(marker.rest if marker is not None else strip_markdown(unit.text))
+    if len(text) < 12:
+        return None
+    for exercise in rubric.exercises:
+        if marker is not None and marker.number != exercise.number:
+            continue
+        if fuzz.token_set_ratio(text, fold(exercise.title)) >= EXERCISE_TITLE_THRESHOLD:
+            return exercise.number
+    return None
+
+
 def _map_sub(rubric: Rubric, exercise: int, sub: str) -> str | None:
     """``8.1`` means 8.a when exercise 8's questions have letters."""
     if sub.isdigit():
@@ -106,6 +133,11 @@ def sections(units: Sequence[Unit], rubric: Rubric) -> list[_Section]:
         return section
 
     for unit in units:
+        titled = _exercise_titled(unit, rubric)
+        if titled is not None:
+            exercise, exercise_level, exercise_explicit = titled, unit.heading_level, True
+            current = start_open(exercise, unit)
+            continue
         marker = unit.marker
         if unit.kind is UnitKind.CODE or marker is None:
             if (unit.kind is UnitKind.HEADING and current.closed
@@ -247,7 +279,7 @@ def _fix_wrong_labels(drafts: list[Draft], rubric: Rubric) -> None:
                 if q.id == question.id or q.id not in taken]
         if len(pool) < 2:
             continue
-        model = AffinityModel([build_signature(q) for q in pool])
+        model = affinity_model(rubric, pool)
         joined = Unit(UnitKind.TEXT, 0, 0, "\n".join(u.text for u in draft.units
                                                      if not u.is_prompt))
         scores = dict(zip((q.id for q in pool), model.scores(joined), strict=True))
@@ -296,7 +328,7 @@ def _assign(section: _Section, candidates: list[str], rubric: Rubric) -> list[st
     if not units or not candidates:
         return [None] * len(units)
     questions = [rubric.question(c) for c in candidates]
-    model = AffinityModel([build_signature(q) for q in questions if q is not None])
+    model = affinity_model(rubric, [q for q in questions if q is not None])
     affinity = [model.scores(unit) for unit in units]
     k = len(candidates)
     neg = float("-inf")
@@ -374,15 +406,31 @@ def _drop_bare_introductions(units: Sequence[Unit], result: list[str | None]
 
 def _pull_back_lead_ins(units: Sequence[Unit], result: list[str | None],
                         affinity: list[list[float]], candidates: list[str]) -> list[str | None]:
+    """An answer starts at the heading or label line that introduces it, even when
+    screenshots sit between that line and the answer's first words."""
     for i in range(1, len(units)):
         current = result[i]
         if current is None or result[i - 1] == current:
             continue
         j = i - 1
-        while j >= 0 and result[j] != current and _is_lead_in(units[j]):
-            previous = result[j]
-            if previous is not None and affinity[j][candidates.index(previous)] > 0:
+        while j >= 0 and result[j] != current:
+            k = j
+            while k >= 0 and result[k] != current and _is_image(units[k]):
+                k -= 1  # screenshots between the lead-in and the answer go with it
+            if k < 0 or result[k] == current or not _is_lead_in(units[k]):
                 break
-            result[j] = current
-            j -= 1
+            previous = result[k]
+            if previous is not None and affinity[k][candidates.index(previous)] > 0:
+                break
+            for m in range(k, j + 1):
+                result[m] = current
+            j = k - 1
     return result
+
+
+def _is_image(unit: Unit) -> bool:
+    """A unit that is only image references (no words of the student's)."""
+    if unit.kind not in (UnitKind.TEXT, UnitKind.HTML):
+        return False
+    return bool(IMAGE_MARKUP.search(unit.text)) and not IMAGE_MARKUP.sub("", unit.text).strip(
+        " \t>*-_")

@@ -50,6 +50,10 @@ class Unit:
     """Id of the question whose statement text this unit copies, if any."""
     is_prompt: bool = False
     """True when the unit is statement text (of a question or of an exercise intro)."""
+    is_title: bool = False
+    """The report's own title (its first line, a level-1 heading): never an answer."""
+    prompt_by_title: bool = False
+    """The unit only matched a question's title: a retyped title, not pasted statement."""
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -103,10 +107,16 @@ def _blocks(text: str) -> list[_Block]:
 
 def _unclosed(block: _Block, lines: list[str]) -> bool:
     """A fence that runs to the end of the document because the student never closed it."""
-    if block.end < len(lines):
+    content_end = len(lines)
+    while content_end > 0 and not lines[content_end - 1].strip():
+        content_end -= 1
+    if block.end < content_end:
         return False
-    last = lines[block.end - 1].strip().lstrip(">").strip()
-    return not (last.startswith("```") or last.startswith("~~~")) or block.end - block.start < 2
+    last_index = min(block.end, content_end) - 1
+    if last_index <= block.start:
+        return True
+    last = lines[last_index].strip().lstrip(">").strip()
+    return not (last.startswith("```") or last.startswith("~~~"))
 
 
 def build_units(text: str) -> list[Unit]:
@@ -167,6 +177,9 @@ def build_units(text: str) -> list[Unit]:
         units.append(Unit(UnitKind.HEADING if is_heading else UnitKind.TEXT, i, i, line,
                           quoted=quoted, heading_level=level if is_heading else 0, marker=marker))
     units.sort(key=lambda u: (u.start, u.end))
+    if units and units[0].kind is UnitKind.HEADING and units[0].heading_level == 1 \
+            and units[0].marker is None:
+        units[0].is_title = True
     return units
 
 
