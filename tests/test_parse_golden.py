@@ -17,9 +17,6 @@ WRONG = {
                         "end at 19)",
     "topical.md": "2.c should start at the `docker ps -a` screenshot (line 23), which the "
                   "parser leaves at the end of 2.b",
-    "statement_pasted.md": "2.c runs over the `---` rule (ends at 31, should end at 29); 4.c "
-                           "starts in the pasted statement bullets (63, should be 65); a "
-                           "spurious answer.prompt_only note for 3.a (line 33)",
 }
 
 

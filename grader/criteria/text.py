@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from grader.criteria.base import Context, Criterion, Params
-from grader.criteria.matching import find_any, prepare
+from grader.wording import find_any, fold, prepare
 from grader.models import IMAGE_MARKUP, Evidence, Judgement, Status
 
 Source = Literal["text", "code", "screenshots"]
@@ -23,8 +23,6 @@ def _line_of(ctx: Context, snippet_start: str) -> int | None:
     """Best-effort report line of a matched snippet, for the evidence."""
     if ctx.answer is None:
         return None
-    from grader.parse.text import fold
-
     wanted = fold(snippet_start)[:30]
     for offset, line in enumerate(ctx.answer.text.split("\n")):
         if wanted and wanted in fold(line):

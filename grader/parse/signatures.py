@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from grader.models import CodeKind
-from grader.parse.text import fold, strip_markdown
+from grader.parse.text import strip_markdown
+from grader.wording import find, fold, prepare
 from grader.parse.units import Unit, UnitKind
 from grader.rubric import Question, Rubric
 
@@ -57,23 +58,6 @@ def _command_pattern(tokens: list[str]) -> re.Pattern[str]:
     return re.compile(r"(?<![\w\-])" + gap.join(map(re.escape, tokens)) + r"(?![\w])")
 
 
-def stem(word: str) -> str:
-    """A crude French/English stem: enough for ``tester``/``tests``, ``démarrer``/``démarrage``."""
-    if len(word) <= 5 or not word.isalpha():
-        return word
-    return word[: max(5, len(word) - 3)]
-
-
-def _keyword_pattern(keyword: str) -> re.Pattern[str]:
-    """Whole words, except that the last word of a keyword may take any ending."""
-    folded = normalise_command_text(keyword).strip()
-    head, _, last = folded.rpartition(" ")
-    prefix = (re.escape(head) + r"\s+") if head else ""
-    if last.isalpha() and len(last) > 5:
-        return re.compile(r"(?<![\w])" + prefix + re.escape(stem(last)) + r"\w*")
-    return re.compile(r"(?<![\w\-])" + prefix + re.escape(last) + r"(?![\w])")
-
-
 _STOPWORDS = frozenset(
     "avec dans pour les des une sur par entre votre vous cette ces leur plus sans sous dont "
     "with from into that this your their what when which while about after before".split())
@@ -90,8 +74,8 @@ def title_words(title: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True, slots=True)
 class Term:
-    """A command or keyword to look for, with a literal that must be in the text first
-    (a substring test is far cheaper than the regular expression)."""
+    """A command to look for, with a literal that must be in the text first (a
+    substring test is far cheaper than the regular expression)."""
 
     key: str
     pattern: re.Pattern[str]
@@ -105,16 +89,10 @@ class Term:
 class Signature:
     question: Question
     commands: tuple[Term, ...]
-    keywords: tuple[Term, ...]
+    keywords: tuple[str, ...]
+    """Words and phrases matched by stem (see ``grader.wording``)."""
     title: str
-    title_words: tuple[Term, ...] = ()
-
-
-def _term(key: str, pattern: re.Pattern[str]) -> Term:
-    literal = max(re.split(r"\s+", key), key=len)
-    if pattern.pattern.endswith(r"\w*"):  # stemmed last word: only its stem is literal
-        literal = max(key.split()[:-1] + [stem(key.split()[-1])], key=len)
-    return Term(key, pattern, literal)
+    title_words: tuple[str, ...] = ()
 
 
 def build_signature(question: Question) -> Signature:
@@ -138,13 +116,11 @@ def _build_signature(question: Question) -> Signature:
     for command in question.commands:
         tokens = command_tokens(command)
         if len(tokens) >= 2:  # ``ls`` or ``exit`` alone say nothing about the question
-            commands.append(_term(" ".join(tokens), _command_pattern(tokens)))
-    keywords = {normalise_command_text(k).strip(): _keyword_pattern(k)
-                for k in question.keywords if k.strip()}
-    words = tuple(_term(w, _keyword_pattern(w)) for w in title_words(question.title)
-                  if w not in keywords)
-    keyword_terms = tuple(_term(key, pattern) for key, pattern in keywords.items())
-    return Signature(question, tuple(commands), keyword_terms, fold(question.title), words)
+            key = " ".join(tokens)
+            commands.append(Term(key, _command_pattern(tokens), max(tokens, key=len)))
+    keywords = tuple(dict.fromkeys(fold(k) for k in question.keywords if k.strip()))
+    words = tuple(w for w in title_words(question.title) if w not in keywords)
+    return Signature(question, tuple(commands), keywords, fold(question.title), words)
 
 
 class AffinityModel:
@@ -161,17 +137,17 @@ class AffinityModel:
         keyword_df: Counter[str] = Counter()
         title_df: Counter[str] = Counter()
         commands: dict[str, Term] = {}
-        keywords: dict[str, Term] = {}
+        keywords: set[str] = set()
         for signature in self.signatures:
             command_df.update({t.key for t in signature.commands})
-            keyword_df.update({t.key for t in signature.keywords + signature.title_words})
-            title_df.update({t.key for t in signature.title_words})
+            keyword_df.update(set(signature.keywords + signature.title_words))
+            title_df.update(set(signature.title_words))
             commands.update((t.key, t) for t in signature.commands)
-            keywords.update((t.key, t) for t in signature.keywords + signature.title_words)
+            keywords.update(signature.keywords + signature.title_words)
         # A word in many titles (``docker``) tells the questions apart no better than noise.
         weak = {w for w, n in title_df.items() if n >= 3} | set(common_words)
         self._commands = commands
-        self._keywords = {k: t for k, t in keywords.items() if k not in weak}
+        self._keywords = tuple(sorted(keywords - weak))
         self._command_weight = {k: COMMAND_WEIGHT / n for k, n in command_df.items()}
         self._keyword_df = keyword_df
         # ``docker ps`` must not count where the text says ``docker ps -a`` (another question).
@@ -181,10 +157,12 @@ class AffinityModel:
     def scores(self, unit: Unit) -> list[float]:
         if unit.is_title:
             return [0.0] * len(self.signatures)
-        text = normalise_command_text(_IMAGES.sub(" ", unit.text))
+        words = _IMAGES.sub(" ", unit.text)
+        text = normalise_command_text(words)
         found = {k for k, term in self._commands.items() if term.found_in(text)}
         commands = {k for k in found if not any(o in found for o in self._longer[k])}
-        keywords = {k for k, term in self._keywords.items() if term.found_in(text)}
+        prepared = prepare(words)
+        keywords = {k for k in self._keywords if find(prepared, k, fuzzy=False) is not None}
         return [self._score(unit, commands, keywords, signature) for signature in self.signatures]
 
     def _score(self, unit: Unit, commands: set[str], keywords: set[str],
@@ -197,12 +175,12 @@ class AffinityModel:
             if term.key in commands:
                 score += self._command_weight[term.key]
         keyword_score = 0.0
-        for term in signature.keywords:
-            if term.key in keywords:
-                keyword_score += KEYWORD_WEIGHT / self._keyword_df[term.key]
-        for term in signature.title_words:
-            if term.key in keywords:
-                keyword_score += TITLE_WORD_WEIGHT / self._keyword_df[term.key]
+        for keyword in signature.keywords:
+            if keyword in keywords:
+                keyword_score += KEYWORD_WEIGHT / self._keyword_df[keyword]
+        for word in signature.title_words:
+            if word in keywords:
+                keyword_score += TITLE_WORD_WEIGHT / self._keyword_df[word]
         score += min(keyword_score, KEYWORD_CAP)
         if unit.code is not None and question.code is not None:
             kind = unit.code.kind

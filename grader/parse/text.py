@@ -8,24 +8,13 @@ comparison in the parser goes through these helpers so that they agree.
 from __future__ import annotations
 
 import re
-import unicodedata
-from functools import lru_cache
+
+from grader.wording import fold
 
 _DECORATION = re.compile(r"[*_`~]+")
-_QUOTES = str.maketrans({"’": "'", "‘": "'", "´": "'", "“": '"', "”": '"', "«": '"', "»": '"',
-                         "–": "-", "—": "-", "‑": "-", "−": "-", "→": "->"})
 _SPACES = re.compile(r"\s+")
 _LEADING = re.compile(r"^\s*(?:>\s*)*(?:(?:[-*+•]|\d{1,2}[.)])\s+)?")
 _HEADING_HASHES = re.compile(r"^\s*(?:>\s*)*#{1,6}\s+")
-
-
-@lru_cache(maxsize=65536)
-def fold(text: str) -> str:
-    """Lowercase, strip accents, unify quotes and dashes, collapse spaces."""
-    text = text.translate(_QUOTES)
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _SPACES.sub(" ", stripped).strip().lower()
 
 
 def strip_markdown(line: str) -> str:

@@ -1,4 +1,4 @@
-"""Tolerant word matching for French and English answers.
+"""Tolerant word matching for French and English text, shared by parser and criteria.
 
 Students write "conteneur", "conteneurs", "Conteneur", "contenaire", "container";
 "processus principal" or "le processus principal du conteneur". A synonym
@@ -13,22 +13,34 @@ space-collapsed text.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from grader.parse.text import fold
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "´": "'", "“": '"', "”": '"', "«": '"', "»": '"',
+                         "–": "-", "—": "-", "‑": "-", "−": "-", "→": "->"})
+
+
+@lru_cache(maxsize=65536)
+def fold(text: str) -> str:
+    """Lowercase, strip accents, unify quotes and dashes, collapse spaces."""
+    text = text.translate(_QUOTES)
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _SPACES.sub(" ", stripped).strip().lower()
 
 FUZZY_THRESHOLD = 85
 """Similarity (0–100) above which a long word counts as a misspelling of the synonym."""
 FUZZY_MIN_LENGTH = 7
 """Shorter words must match by stem: "port" must not match "part"."""
 
+_SPACES = re.compile(r"\s+")
+
 _TOKEN = re.compile(r"[a-z0-9]+")
 _SYMBOLIC = re.compile(r"[^a-z0-9\s'\-]")
-_SPACES = re.compile(r"\s+")
 
 
 def stem(word: str) -> str:
@@ -54,6 +66,8 @@ class Folded:
     stems: tuple[str, ...]
     offsets: tuple[int, ...]
     """Character offset of each token in ``flat`` (to report the matched text)."""
+    positions: dict[str, tuple[int, ...]]
+    """Token and stem → token indexes: a synonym's first word is looked up, not scanned."""
 
 
 def prepare(text: str) -> Folded:
@@ -63,7 +77,14 @@ def prepare(text: str) -> Folded:
     for match in _TOKEN.finditer(flat):
         tokens.append(match.group(0))
         offsets.append(match.start())
-    return Folded(flat, tuple(tokens), tuple(stem(t) for t in tokens), tuple(offsets))
+    stems = tuple(stem(t) for t in tokens)
+    positions: dict[str, list[int]] = {}
+    for index, (token, token_stem) in enumerate(zip(tokens, stems, strict=True)):
+        positions.setdefault(token, []).append(index)
+        if token_stem != token:
+            positions.setdefault(token_stem, []).append(index)
+    return Folded(flat, tuple(tokens), stems, tuple(offsets),
+                  {k: tuple(v) for k, v in positions.items()})
 
 
 @lru_cache(maxsize=4096)
@@ -88,8 +109,20 @@ def _word_matches(wanted: str, token: str, token_stem: str) -> bool:
             and fuzz.ratio(token_stem, wanted) >= FUZZY_THRESHOLD)
 
 
-def find(text: Folded, synonym: str) -> str | None:
-    """The matched snippet of ``text`` when ``synonym`` occurs in it, else ``None``."""
+def _starts(text: Folded, wanted: str, fuzzy: bool) -> list[int]:
+    if wanted.endswith("*"):
+        return [i for i, token in enumerate(text.tokens) if token.startswith(wanted[:-1])]
+    found = list(text.positions.get(wanted, ()))
+    if not found and fuzzy and len(wanted) >= FUZZY_MIN_LENGTH:
+        found = [i for i, (token, token_stem) in enumerate(zip(text.tokens, text.stems,
+                                                                strict=True))
+                 if _word_matches(wanted, token, token_stem)]
+    return found
+
+
+def find(text: Folded, synonym: str, *, fuzzy: bool = True) -> str | None:
+    """The matched snippet of ``text`` when ``synonym`` occurs in it, else ``None``.
+    ``fuzzy=False`` skips typo tolerance (fast, for the parser's many lookups)."""
     symbolic, folded, words = _synonym(synonym)
     if not folded:
         return None
@@ -108,9 +141,7 @@ def find(text: Folded, synonym: str) -> str | None:
     if not words:
         return None
     n = len(text.tokens)
-    for start in range(n):
-        if not _word_matches(words[0], text.tokens[start], text.stems[start]):
-            continue
+    for start in sorted(_starts(text, words[0], fuzzy)):
         position = start
         ok = True
         for wanted in words[1:]:
