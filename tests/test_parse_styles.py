@@ -653,9 +653,6 @@ def test_unclosed_fence_without_final_newline(tp1: Rubric) -> None:
     assert starts(parse_text(text, tp1)) == {"4.b": 3, "4.c": 8}
 
 
-@pytest.mark.xfail(strict=True, reason="a plain lead-in line that retypes the question's "
-                   "title ('Différence entre image et conteneur :') is dropped as statement "
-                   "text, so 2.a starts one line late")
 def test_retyped_title_lead_in_starts_the_answer(tp1: Rubric) -> None:
     text = ("## Exercice 2\n\nDifférence entre image et conteneur :\n"
             "Une image est un modèle figé en lecture seule ; un conteneur est une instance "

@@ -87,7 +87,6 @@ class PromptIndex:
             self._add(None, exercise.title)
         for question in rubric.questions:
             self._add(question.id, question.prompt)
-            self._add(question.id, question.title)
             if "___" in question.prompt or question.code is not None:
                 self._code.append((question.id, _key(question.prompt)))
 
