@@ -7,8 +7,8 @@ Usage::
 
 Without arguments it times the bundled ``submissions/`` and, when present,
 the corpus reports of ``../shared/corpus``. For each report it prints its
-size and the median time of decoding and of parsing (rubric already loaded,
-as in a batch), in milliseconds.
+size and the median time of decoding, of parsing, and of grading (parse +
+score, no sandbox) (rubric already loaded, as in a batch), in milliseconds.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from grader.decode import decode_bytes
 from grader.ingest import read_submission
 from grader.parse import parse_text
 from grader.rubric import load_rubric
+from grader.scoring import score_report
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -54,8 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rubric", type=Path, default=ROOT / "rubrics" / "tp1-docker.yaml")
     args = parser.parse_args(argv)
     rubric = load_rubric(args.rubric)
-    print(f"{'report':<44} {'KB':>6} {'decode ms':>10} {'parse ms':>9}")
+    print(f"{'report':<44} {'KB':>6} {'decode ms':>10} {'parse ms':>9} {'grade ms':>9}")
     parse_times: list[tuple[int, float]] = []
+    grade_times: list[float] = []
     for target in _targets(args.paths):
         submission = read_submission(target)
         if submission.report_path is None:
@@ -65,14 +67,25 @@ def main(argv: list[str] | None = None) -> int:
         decode_ms = (_median_ms(lambda raw=raw: decode_bytes(raw), args.repeat)
                      if submission.source_format == "text" else float("nan"))
         parse_ms = _median_ms(lambda text=text: parse_text(text, rubric), args.repeat)
+
+        def grade(text: str = text, submission=submission) -> object:  # type: ignore[no-untyped-def]
+            report = parse_text(text, rubric, path=submission.report_path)
+            return score_report(report, rubric, student=submission.student,
+                                sources=submission.sources)
+
+        grade_ms = _median_ms(grade, args.repeat)
         parse_times.append((len(raw), parse_ms))
+        grade_times.append(grade_ms)
         name = f"{target.name}/{submission.report_path}"
-        print(f"{name[:44]:<44} {len(raw) / 1024:>6.1f} {decode_ms:>10.2f} {parse_ms:>9.2f}")
+        print(f"{name[:44]:<44} {len(raw) / 1024:>6.1f} {decode_ms:>10.2f} {parse_ms:>9.2f} "
+              f"{grade_ms:>9.2f}")
     if parse_times:
         around_20k = [ms for size, ms in parse_times if 15_000 <= size <= 25_000]
         print(f"\nparse: median {statistics.median(ms for _, ms in parse_times):.1f} ms, "
               f"max {max(ms for _, ms in parse_times):.1f} ms"
               + (f"; reports of 15–25 KB: max {max(around_20k):.1f} ms" if around_20k else ""))
+        print(f"grade (parse + score): median {statistics.median(grade_times):.1f} ms, "
+              f"max {max(grade_times):.1f} ms")
     return 0
 
 

@@ -4,6 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 for folder in submissions/*/; do
-  .venv/bin/grader parse "$folder"
+  .venv/bin/grader grade "$folder"
   echo
 done

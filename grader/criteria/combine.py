@@ -146,5 +146,5 @@ class AllOf(Criterion):
             advice.extend(judgement.advice)
             if judgement.fraction < 1 and judgement.detail:
                 details.append(judgement.detail)
-        return Judgement(earned / total, tuple(evidence)[:6], "; ".join(details) or None,
-                         tuple(dict.fromkeys(advice)))
+        return Judgement(earned / total, tuple(evidence)[:6],
+                         "; ".join(dict.fromkeys(details)) or None, tuple(dict.fromkeys(advice)))

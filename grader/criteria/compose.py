@@ -191,7 +191,7 @@ class Compose(Criterion):
     kind = "compose"
     code = "K501"
     Params = ComposeParams
-    summary = "Fichier Compose lu en YAML : service, image, environnement, ports, build, …"
+    summary = "compose file read as YAML: services, image, environment, ports, build, depends_on"
 
     @classmethod
     def judge(cls, params: ComposeParams, ctx: Context) -> Judgement:

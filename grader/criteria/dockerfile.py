@@ -159,7 +159,7 @@ class Dockerfile(Criterion):
     kind = "dockerfile"
     code = "D401"
     Params = DockerfileParams
-    summary = "Dockerfile lu instruction par instruction : FROM, WORKDIR, COPY, pip install, CMD."
+    summary = "Dockerfile checked instruction by instruction: FROM, WORKDIR, COPY, pip install, CMD"
 
     @classmethod
     def judge(cls, params: DockerfileParams, ctx: Context) -> Judgement:

@@ -147,7 +147,7 @@ class PythonCode(Criterion):
     kind = "python"
     code = "P301"
     Params = PythonParams
-    summary = "Code Python (FastAPI) lu avec ast : instance FastAPI, route et valeur renvoyée."
+    summary = "Python code read with ast: FastAPI app object, route and its return value"
 
     @classmethod
     def judge(cls, params: PythonParams, ctx: Context) -> Judgement:

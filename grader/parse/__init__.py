@@ -71,12 +71,16 @@ def parse_text(text: str, rubric: Rubric, *, path: str | None = None,
     order = {q.id: i for i, q in enumerate(rubric.questions)}
     answers.sort(key=lambda a: (order.get(a.id, 999), a.lines[0]))
     code_blocks = tuple(u.code for u in units if u.code is not None)
+    missing = [image for image in images if image.status is ImageStatus.MISSING]
+    if missing:
+        shown = ", ".join(repr(image.src) for image in missing[:5])
+        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        diagnostics.append(Diagnostic(
+            "image.missing", f"{len(missing)} referenced image(s) not in the submission: "
+            f"{shown}{more}; ask the student to commit them", Severity.WARNING,
+            missing[0].line))
     for image in images:
-        if image.status is ImageStatus.MISSING:
-            diagnostics.append(Diagnostic("image.missing",
-                                          f"image {image.src!r} is referenced but not in the "
-                                          "submission", Severity.WARNING, image.line))
-        elif image.status is ImageStatus.OUTSIDE:
+        if image.status is ImageStatus.OUTSIDE:
             diagnostics.append(Diagnostic("image.outside",
                                           f"image {image.src!r} points outside the submission "
                                           "folder; it was not read", Severity.WARNING, image.line))
