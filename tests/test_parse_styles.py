@@ -711,3 +711,55 @@ def test_bundled_non_tp1_examples_are_not_split(folder: str, tp1: Rubric) -> Non
     report = parse_report(submission, [tp1])
     assert (report.lab, report.answers) == (None, ())
     assert "lab.unknown" in codes(report)
+
+
+def test_bare_screenshots_fill_skipped_questions_in_order(tp1: Rubric) -> None:
+    """Topical headings, no ids (exercise 7 merged into 6, as students do):
+    screenshots with no words between two answers go to the questions skipped
+    between them (6.b), and a lead-in followed by screenshots before an answer's text
+    gives the first screenshots to the skipped questions (7.a, 7.b) while the answer
+    keeps the last one (7.c)."""
+    text = (
+        "## Exercice 6 : Base de données\n\n"                      # 1
+        "**Connexion :**\n\n"                                       # 3
+        "```bash\ndocker compose exec db psql -U demo -d demo\n```\n"  # 5-7
+        "- `exec` : exécute une commande dans un conteneur actif.\n"   # 8
+        "- `-U` : utilisateur PostgreSQL.\n\n"                       # 9
+        "![psql](p20.png)\n\n"                                       # 11
+        "**Informations de connexion :**\n"                          # 13
+        "L'URI serait `postgresql://demo:demo@db:5432/demo` (hostname db, port 5432).\n\n"
+        "**Nettoyage des volumes :**\n"                              # 16
+        "Avec `docker compose down -v` les volumes sont supprimés : données perdues.\n\n"
+        "**Redémarrage et débogage :**\n"                            # 19 (exercise 7 merged in)
+        "![a](p21.png)\n"                                            # 20
+        "![b](p22.png)\n"                                            # 21
+        "![c](p23.png)\n"                                            # 22
+        "Le redémarrage (`docker compose restart api`) sert après un changement de "
+        "configuration.\n")                                          # 23
+    found = starts(parse_text(text, tp1))
+    assert found["6.a"] == 3
+    assert found["6.b"] == 11
+    assert found["6.c"] == 13
+    assert found["7.a"] == 19 and found["7.b"] == 21 and found["7.c"] == 22
+
+
+def test_command_output_screenshot_stays_with_its_command(tp1: Rubric) -> None:
+    """The screenshot right after a command is that command's output: only the next
+    bare screenshot goes to the question skipped before the next answer."""
+    text = (
+        "## Exercice 5\n\n"
+        "> *docker compose up -d*\n"          # 3
+        "![up](a.png)\n\n"                    # 4
+        "> *docker compose ps*\n"             # 6
+        "![ps](b.png)\n\n"                    # 7
+        "![health](c.png)\n\n"                # 9
+        "> *docker compose down*\n"           # 11
+        "![down](d.png)\n\n"
+        "* *docker stop <id>* : arrête un seul conteneur, sans le supprimer.\n"
+        "* *docker compose down* : arrête et supprime tous les conteneurs de la stack.\n")
+    report = parse_text(text, tp1)
+    found = starts(report)
+    assert found["5.c"] == 3
+    assert found["5.d"] == 9
+    assert found["5.e"] == 11
+    assert [image.src for image in report.answer("5.c").images] == ["a.png", "b.png"]

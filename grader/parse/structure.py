@@ -365,7 +365,8 @@ def _assign(section: _Section, candidates: list[str], rubric: Rubric) -> list[st
         state = back[i][state]
     result: list[str | None] = [candidates[s - 1] if s > 0 else None for s in path]
     result = _drop_bare_introductions(units, result)
-    return _pull_back_lead_ins(units, result, affinity, candidates)
+    result = _pull_back_lead_ins(units, result, affinity, candidates)
+    return _fill_gaps_with_screenshots(units, result, candidates)
 
 
 def _is_lead_in(unit: Unit) -> bool:
@@ -426,6 +427,68 @@ def _pull_back_lead_ins(units: Sequence[Unit], result: list[str | None],
                 result[m] = current
             j = k - 1
     return result
+
+
+def _fill_gaps_with_screenshots(units: Sequence[Unit], result: list[str | None],
+                                candidates: list[str]) -> list[str | None]:
+    """Screenshots with no words between two answers fill the questions skipped between
+    them, in order: a student who answers some questions by a bare screenshot leaves
+    nothing for signatures to find, but the screenshot sits where the answer belongs.
+    Only between two answers: before a region's first answer, skipped questions are
+    more often simply not answered.
+
+    Between answer A and the next answer B, the pool is A's trailing screenshots (A keeps
+    the first one when it ends with a command: that is the command's output) followed by
+    B's leading lead-in lines and screenshots (B keeps what the skipped questions do not
+    take)."""
+    order = {c: i for i, c in enumerate(candidates)}
+    i = 0
+    while i < len(units):
+        b_start = i
+        while b_start < len(units) and result[b_start] == result[i]:
+            b_start += 1
+        if b_start >= len(units):
+            break
+        a_label, b_label = result[i], result[b_start]
+        if b_label is None:
+            i = b_start
+            continue
+        low = order[a_label] if a_label is not None else -1
+        skipped = [c for c in candidates if low < order[c] < order[b_label]]
+        if skipped:
+            _fill_one_gap(units, result, i, b_start, skipped)
+        i = b_start
+    return result
+
+
+def _fill_one_gap(units: Sequence[Unit], result: list[str | None], a_start: int,
+                  b_start: int, skipped: list[str]) -> None:
+    tail = b_start
+    while tail > a_start and _is_image(units[tail - 1]):
+        tail -= 1
+    trailing = list(range(tail, b_start))
+    if trailing and tail > a_start and units[tail - 1].kind is UnitKind.CODE:
+        trailing = trailing[1:]  # the output of A's last command stays with A
+    if result[a_start] is None:
+        trailing = []
+    b_label = result[b_start]
+    j = b_start
+    lead_ins: list[int] = []
+    leading: list[int] = []
+    while j < len(units) and result[j] == b_label and (_is_lead_in(units[j]) or _is_image(
+            units[j])):
+        (leading if _is_image(units[j]) else lead_ins).append(j)
+        j += 1
+    if j >= len(units) or result[j] != b_label:
+        leading = leading[:-1]  # B made of screenshots only keeps its last one
+    pool = trailing + leading
+    for question, index in zip(skipped, pool, strict=False):
+        result[index] = question
+    if pool and leading and pool.index(leading[0]) < len(skipped):
+        first = result[leading[0]]
+        for index in lead_ins:
+            if index < leading[0]:
+                result[index] = first
 
 
 def _is_image(unit: Unit) -> bool:
