@@ -19,8 +19,8 @@ from grader import __version__
 from grader.errors import GraderError
 from grader.ingest import read_submission
 from grader.parse import parse_report
-from grader.rubric import load_all_rubrics, load_rubric, resolve_rubric
 from grader.pipeline import grade_submission
+from grader.rubric import load_all_rubrics, load_rubric, resolve_rubric
 from grader.views import parse_json, parse_table, sheet_json, sheet_table
 
 
@@ -30,14 +30,18 @@ class ExitStatus(IntEnum):
     USAGE = 2
 
 
+def _click_error(exc: GraderError) -> click.ClickException:
+    """The core's error as click's, keeping the core's exit code."""
+    kind = type("GraderFailure", (click.ClickException,), {"exit_code": exc.exit_code})
+    return kind(str(exc))
+
+
 class _GraderGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except GraderError as exc:
-            error = click.ClickException(str(exc))
-            error.exit_code = exc.exit_code
-            raise error from exc
+            raise _click_error(exc) from exc
 
 
 @click.group(cls=_GraderGroup)

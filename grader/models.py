@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-
 IMAGE_MARKUP = re.compile(r"!\[[^\]]*\]\([^)]*\)|!\[\[[^\]]*\]\]|<img\b[^>]*>?", re.IGNORECASE)
 """Image references in markdown, Obsidian and HTML form: markup, not the student's words."""
 
@@ -269,7 +268,8 @@ class Evidence:
     text: str
     """The matched text, short, as the student wrote it."""
     source: str
-    """``answer``, ``report`` (elsewhere in the report), ``file:<path>`` or ``screenshot:<path>``."""
+    """``answer``, ``report`` (elsewhere in the report), ``file:<path>`` or
+    ``screenshot:<path>``."""
     line: int | None = None
     """1-based line in the report (or in the file, for ``file:`` sources)."""
 

@@ -240,7 +240,8 @@ def _explain(error: Mapping[str, Any]) -> str:
         return "unknown key; remove it or check its spelling"
     if kind == "string_pattern_mismatch":
         pattern = error.get("ctx", {}).get("pattern", "")
-        return f"{message.lower()} (got {error.get('input')!r}, expected a value matching {pattern})"
+        got = error.get("input")
+        return f"{message.lower()} (got {got!r}, expected a value matching {pattern})"
     return message.removeprefix("Value error, ")
 
 

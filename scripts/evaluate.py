@@ -113,7 +113,7 @@ def evaluate_parsing(cases: list[Case], rubrics, verbose: bool) -> dict[str, flo
         total_spurious += len(spurious)
         total_detected += len(starts)
         share = f"{found}/{len(case.answered)}"
-        print(f"{case.name:<10} {str(report.lab):<12} {share:>9} {len(spurious):>9}  "
+        print(f"{case.name:<10} {report.lab!s:<12} {share:>9} {len(spurious):>9}  "
               f"{' '.join(misses)}{' spurious=' + ','.join(spurious) if spurious else ''}"
               f"{'' if lab_ok else f'  LAB WRONG (expected {expected_lab})'}")
         if verbose:
@@ -170,8 +170,9 @@ def evaluate_grading(cases: list[Case], rubrics, verbose: bool) -> dict[str, flo
         if case.lab != "tp1":
             other += 1
             other_ok += sheet.mark is None
-            print(f"{case.name:<10} {str(sheet.mark):>6} {'—':>6} {'':>6}  "
-                  f"{'ok: not graded' if sheet.mark is None else 'WRONG: graded as ' + str(sheet.rubric)}")
+            verdict = ("ok: not graded" if sheet.mark is None
+                       else f"WRONG: graded as {sheet.rubric}")
+            print(f"{case.name:<10} {sheet.mark!s:>6} {'—':>6} {'':>6}  {verdict}")
             continue
         auto = {q.id: q.score / q.points for q in sheet.questions if q.points}
         human = {qid: sum(v) / len(v) for qid, v in case.scores.items()}

@@ -101,17 +101,20 @@ def where(evidence: Evidence) -> str:
     return evidence.source
 
 
+BaseParams = Params
+
+
 class Criterion(ABC):
     """A criterion kind. Subclasses set ``kind``, ``code`` and ``Params``."""
 
     kind: ClassVar[str]
     code: ClassVar[str]
-    Params: ClassVar[type[Params]]
+    Params: ClassVar[type[BaseParams]]
     summary: ClassVar[str] = ""
     """One line for ``grader rubric show`` and the docs."""
 
     @classmethod
-    def parse(cls, params: dict[str, Any]) -> Params:
+    def parse(cls, params: dict[str, Any]) -> BaseParams:
         return cls.Params.model_validate(params)
 
     @classmethod

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from grader.criteria.base import Context, Criterion, Params
-from grader.models import Judgement
+from grader.models import Evidence, Judgement
 
 _OWN_KEYS = ("kind", "credit", "weight")
 
@@ -134,7 +134,7 @@ class AllOf(Criterion):
     @classmethod
     def judge(cls, params: AllParams, ctx: Context) -> Judgement:
         total = earned = 0.0
-        evidence = []
+        evidence: list[Evidence] = []
         details: list[str] = []
         advice: list[str] = []
         for part in params.of:

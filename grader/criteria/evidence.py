@@ -64,7 +64,8 @@ class Screenshots(Criterion):
         missing = [i.src for i in images if i.status is ImageStatus.MISSING]
         remote = [i.src for i in images if i.status is ImageStatus.REMOTE]
         if missing:
-            notes.append(f"capture(s) référencée(s) mais absente(s) du dépôt : {', '.join(missing[:3])}")
+            shown = ", ".join(missing[:3])
+            notes.append(f"capture(s) référencée(s) mais absente(s) du dépôt : {shown}")
         if remote:
             notes.append("capture(s) hébergée(s) en ligne, non vérifiée(s)")
         if not images:

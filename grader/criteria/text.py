@@ -13,8 +13,8 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from grader.criteria.base import Context, Criterion, Params
-from grader.wording import find_any, fold, prepare
 from grader.models import IMAGE_MARKUP, Evidence, Judgement, Status
+from grader.wording import find_any, fold, prepare
 
 Source = Literal["text", "code", "screenshots"]
 
@@ -94,7 +94,7 @@ class Concepts(Criterion):
             - [terminé, se termine, fini, finished, exits]
           min: 2
           weight: 2
-          missed: "Précisez que le conteneur s'arrête parce que son processus principal est terminé."
+          missed: "Précisez que le conteneur s'arrête : son processus principal est terminé."
     """
 
     kind = "concepts"

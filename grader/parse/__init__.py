@@ -71,14 +71,14 @@ def parse_text(text: str, rubric: Rubric, *, path: str | None = None,
     order = {q.id: i for i, q in enumerate(rubric.questions)}
     answers.sort(key=lambda a: (order.get(a.id, 999), a.lines[0]))
     code_blocks = tuple(u.code for u in units if u.code is not None)
-    missing = [image for image in images if image.status is ImageStatus.MISSING]
-    if missing:
-        shown = ", ".join(repr(image.src) for image in missing[:5])
-        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+    absent = [image for image in images if image.status is ImageStatus.MISSING]
+    if absent:
+        shown = ", ".join(repr(image.src) for image in absent[:5])
+        more = f" and {len(absent) - 5} more" if len(absent) > 5 else ""
         diagnostics.append(Diagnostic(
-            "image.missing", f"{len(missing)} referenced image(s) not in the submission: "
+            "image.missing", f"{len(absent)} referenced image(s) not in the submission: "
             f"{shown}{more}; ask the student to commit them", Severity.WARNING,
-            missing[0].line))
+            absent[0].line))
     for image in images:
         if image.status is ImageStatus.OUTSIDE:
             diagnostics.append(Diagnostic("image.outside",
@@ -183,9 +183,9 @@ def _answer(draft: Draft, lines: list[str], images: Sequence[ImageRef]) -> Answe
     own = [u for u in units if not u.is_prompt and u is not draft.marker_unit
            and u.kind is not UnitKind.RULE]
     marker_rest = ""
-    if draft.marker_unit is not None and draft.marker_unit.marker is not None:
-        if not draft.marker_unit.is_prompt:
-            marker_rest = draft.marker_unit.marker.rest
+    marker_unit = draft.marker_unit
+    if marker_unit is not None and marker_unit.marker is not None and not marker_unit.is_prompt:
+        marker_rest = marker_unit.marker.rest
     if not own and not marker_rest.strip() and not _has_images(units, images):
         return None
     start = units[0].start

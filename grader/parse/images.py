@@ -22,7 +22,8 @@ _MARKDOWN = re.compile(
     r"!\[(?P<alt>[^\]]*)\]\(\s*(?:<(?P<angle>[^>]+)>|(?P<src>[^)\s]+(?:\s+(?![\"'(])[^)\s\"']+)*))"
     r"(?:\s+[\"'(][^)]*[\"')])?\s*\)"
 )
-_HTML = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*(?:\"(?P<dq>[^\"]*)\"|'(?P<sq>[^']*)'|(?P<bare>[^\s>]+))",
+_HTML = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*"
+                   r"(?:\"(?P<dq>[^\"]*)\"|'(?P<sq>[^']*)'|(?P<bare>[^\s>]+))",
                    re.IGNORECASE)
 _HTML_ALT = re.compile(r"\balt\s*=\s*(?:\"([^\"]*)\"|'([^']*)')", re.IGNORECASE)
 _WIKI = re.compile(r"!\[\[(?P<name>[^\]|#]+)(?:[#|][^\]]*)?\]\]")

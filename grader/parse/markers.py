@@ -83,7 +83,8 @@ _EXERCISE_ALIASES = frozenset({"exo", "ex", "partie", "part"})
 _BARE_QNUM = re.compile(rf"^{_QWORD}\s*[:.\-n°#]*\s*(\d{{1,2}})(?![0-9]|\s*[.\-]\s*[0-9a-h]\b)")
 _STEP = re.compile(r"^(?:[eé]tape|step)\s*[:.\-n°#]*\s*(\d{1,2})\b")
 _LETTER = re.compile(r"^\(?([a-h])\s*[)\]](?!\])|^([a-h])\s*[.:-](?:\s|$)")
-_NUMBERED = re.compile(r"^(\d{1,2}|[ivx]{1,4})\s*[.)\-:]\s*(?=\S)|^(\d{1,2}|[ivx]{1,4})\s*[.)\-:]?$")
+_NUMBERED = re.compile(r"^(\d{1,2}|[ivx]{1,4})\s*[.)\-:]\s*(?=\S)"
+                       r"|^(\d{1,2}|[ivx]{1,4})\s*[.)\-:]?$")
 _HEADING = re.compile(r"^\s*(#{1,6})\s")
 
 

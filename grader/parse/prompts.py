@@ -11,8 +11,8 @@ few words of the prompt is not taken for a copy.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from bisect import bisect_right
+from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
@@ -102,7 +102,7 @@ class PromptIndex:
                     self._sentences.append(key)
                     self._owners.append(owner)
 
-    def _containing(self, loose: str) -> str | None | object:
+    def _containing(self, loose: str) -> str | object | None:
         """Owner of the first statement text containing ``loose``, or ``_NOWHERE``."""
         if self._joined is None:
             self._joined = "\x00".join(whole for _, whole in self._whole)
@@ -125,7 +125,7 @@ class PromptIndex:
         if len(loose.split()) >= MIN_WORDS:
             owner = self._containing(loose)
             if owner is not _NOWHERE:
-                return PromptMatch(owner, 100.0)
+                return PromptMatch(owner if isinstance(owner, str) else None, 100.0)
         pieces = [_key(p) for p in _SENTENCE_END.split(plain(line))]
         pieces = [p for p in pieces if len(p) >= 8]
         if not pieces:
@@ -179,7 +179,6 @@ class PromptIndex:
             return None
         for owner, whole in self._code:
             score = fuzz.partial_ratio(key, whole) if len(key) <= len(whole) else 0.0
-            if score >= CODE_THRESHOLD:
-                if best is None or score > best.score:
-                    best = PromptMatch(owner, score)
+            if score >= CODE_THRESHOLD and (best is None or score > best.score):
+                best = PromptMatch(owner, score)
         return best

@@ -18,9 +18,9 @@ from rapidfuzz import fuzz
 
 from grader.models import CodeKind
 from grader.parse.text import strip_markdown
-from grader.wording import find, fold, prepare
 from grader.parse.units import Unit, UnitKind
 from grader.rubric import Question, Rubric
+from grader.wording import find, fold, prepare
 
 COMMAND_WEIGHT = 3.0
 KEYWORD_WEIGHT = 1.0
@@ -184,7 +184,8 @@ class AffinityModel:
         score += min(keyword_score, KEYWORD_CAP)
         if unit.code is not None and question.code is not None:
             kind = unit.code.kind
-            if kind is question.code or (question.code is CodeKind.COMPOSE and kind is CodeKind.YAML):
+            if kind is question.code or (question.code is CodeKind.COMPOSE
+                                         and kind is CodeKind.YAML):
                 score += CODE_WEIGHT
         if unit.kind is UnitKind.HEADING or (unit.marker is not None and unit.marker.rest):
             title = fold(unit.marker.rest if unit.marker is not None else strip_markdown(unit.text))

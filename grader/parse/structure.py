@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from rapidfuzz import fuzz
 
@@ -67,7 +68,7 @@ def _exercise_level(units: Sequence[Unit], rubric: Rubric) -> int | None:
             by_level.setdefault(unit.heading_level, []).append(marker.number)
     for level in sorted(by_level):
         numbers = by_level[level]
-        rises = sum(1 for a, b in zip(numbers, numbers[1:], strict=False) if b > a)
+        rises = sum(1 for a, b in pairwise(numbers) if b > a)
         if len(numbers) >= 3 and rises >= len(numbers) - 2 and max(numbers) <= top + 1:
             return level
     return None
@@ -155,7 +156,7 @@ def sections(units: Sequence[Unit], rubric: Rubric) -> list[_Section]:
             number = marker.number
             as_exercise = (
                 exercise is None or number == exercise
-                or (unit.heading_level > 0 and 0 < exercise_level
+                or (unit.heading_level > 0 and exercise_level > 0
                     and unit.heading_level <= exercise_level)
                 or _map_sub(rubric, exercise, str(number)) is None
             )
@@ -184,7 +185,8 @@ def sections(units: Sequence[Unit], rubric: Rubric) -> list[_Section]:
                 remapped = [_map_sub(rubric, exercise, sub) for sub in marker.subs]
                 if all(remapped):
                     note = (f"label {marker.label!r} read as "
-                            f"{', '.join(str(r) for r in remapped)}: it sits in exercise {exercise}")
+                            f"{', '.join(str(r) for r in remapped)}: "
+                            f"it sits in exercise {exercise}")
                     ids = remapped
                     number = exercise
             valid = tuple(dict.fromkeys(i for i in ids if i is not None))
@@ -241,14 +243,14 @@ def align(units: Sequence[Unit], rubric: Rubric) -> list[Draft]:
         candidates = _candidates(parts, index, section, rubric, labelled, order, with_heading)
         assigned = _assign(section, candidates, rubric)
         leftover: list[Unit] = []
-        for unit, question_id in zip(section.units, assigned, strict=True):
-            if question_id is None:
+        for unit, assigned_id in zip(section.units, assigned, strict=True):
+            if assigned_id is None:
                 leftover.append(unit)  # only ever a prefix: the DP cannot return to state 0
                 continue
-            if drafts and drafts[-1].ids == (question_id,) and drafts[-1].found_by == "signature":
+            if drafts and drafts[-1].ids == (assigned_id,) and drafts[-1].found_by == "signature":
                 drafts[-1].units.append(unit)
             else:
-                drafts.append(Draft(ids=(question_id,), units=[unit], found_by="signature",
+                drafts.append(Draft(ids=(assigned_id,), units=[unit], found_by="signature",
                                     label=None))
         if leftover and previous is not None and section.after_closed:
             # A sub-heading inside a labelled answer that matched nothing new: same answer.
@@ -293,7 +295,7 @@ def _fix_wrong_labels(drafts: list[Draft], rubric: Rubric) -> None:
 
 def _candidates(parts: Sequence[_Section], index: int, section: _Section, rubric: Rubric,
                 labelled: dict[str, int], order: dict[str, int],
-                with_heading: set[int | None]) -> list[str]:
+                with_heading: set[int]) -> list[str]:
     if section.exercise is not None:
         numbers = sorted(e.number for e in rubric.exercises)
         allowed = {section.exercise}

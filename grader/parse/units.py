@@ -129,7 +129,8 @@ def build_units(text: str) -> list[Unit]:
         if block.kind in ("fence", "indented"):
             if block.kind == "fence" and _unclosed(block, lines):
                 # Treat the rest as prose so that later answers are not swallowed.
-                prose.extend((i, block.quoted, "paragraph", 0) for i in range(block.start, block.end))
+                prose.extend((i, block.quoted, "paragraph", 0)
+                             for i in range(block.start, block.end))
                 continue
             code_lines.update(range(block.start, block.end))
             body_start, body_end = block.start, block.end
@@ -142,8 +143,9 @@ def build_units(text: str) -> list[Unit]:
                                     CodeOrigin.FENCED if block.kind == "fence"
                                     else CodeOrigin.INDENTED, block.info or None))
         elif block.kind in ("table", "html", "rule"):
-            kind = {"table": UnitKind.TABLE, "html": UnitKind.HTML, "rule": UnitKind.RULE}[block.kind]
-            units.append(Unit(kind, block.start, block.end - 1,
+            other = {"table": UnitKind.TABLE, "html": UnitKind.HTML,
+                     "rule": UnitKind.RULE}[block.kind]
+            units.append(Unit(other, block.start, block.end - 1,
                               "\n".join(lines[block.start:block.end]), quoted=block.quoted))
         else:
             prose.extend((i, block.quoted, block.kind, block.level)
