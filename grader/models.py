@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from pathlib import Path
 
@@ -382,7 +383,13 @@ class ScoreSheet:
     def mark(self) -> float | None:
         if self.out_of is None or self.max_total <= 0:
             return None
-        raw = self.total / self.max_total * self.out_of
-        if self.rounding:
-            raw = round(raw / self.rounding) * self.rounding
-        return round(raw, 4)
+        return round_half_up(self.total / self.max_total * self.out_of, self.rounding)
+
+
+def round_half_up(value: float, step: float) -> float:
+    """Round to a multiple of ``step``, ties upwards (10.625 → 10.75 for a 0.25 step), as
+    a gradebook does; Python's ``round`` would send half of the ties down."""
+    if not step:
+        return round(value, 4)
+    steps = Decimal(repr(value)) / Decimal(repr(step))
+    return float(steps.quantize(Decimal(1), rounding=ROUND_HALF_UP) * Decimal(repr(step)))

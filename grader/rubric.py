@@ -31,14 +31,6 @@ class Scale(_Frozen):
     out_of: float = Field(20, gt=0, description="Maximum mark (the total is scaled to it).")
     rounding: float = Field(0.25, ge=0, description="Marks are rounded to a multiple of this.")
 
-    def mark(self, total: float, max_total: float) -> float | None:
-        if max_total <= 0:
-            return None
-        raw = total / max_total * self.out_of
-        if self.rounding:
-            raw = round(raw / self.rounding) * self.rounding
-        return round(raw, 4)
-
 
 class Exercise(_Frozen):
     number: int = Field(ge=0)
@@ -223,10 +215,8 @@ def _check_criteria(rubric: Rubric, node: yaml.Node | None, source: str) -> None
         for ci, spec in enumerate(question.criteria):
             problem = validate_spec(spec)
             if problem is not None:
-                key, message = problem
-                loc: tuple[str | int, ...] = ("questions", qi, "criteria", ci)
-                if key:
-                    loc += (key,)
+                where, message = problem
+                loc: tuple[str | int, ...] = ("questions", qi, "criteria", ci, *where)
                 raise RubricError(message, path=source, line=_line_of(node, loc),
                                   key=_key_path(loc))
 

@@ -10,7 +10,9 @@ from collections import Counter
 from typing import IO, Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from grader.models import ImageStatus, Report, ScoreSheet, Submission
 
@@ -56,7 +58,7 @@ def parse_json(submission: Submission, report: Report) -> dict[str, Any]:
 def parse_table(submission: Submission, report: Report, *, console_file: IO[str]) -> None:
     """The ``grader parse`` table: one row per answer."""
     console = Console(file=console_file, highlight=False, soft_wrap=True)
-    console.print(f"[bold]{submission.student}[/bold]  report: {report.path or '—'}  "
+    console.print(f"[bold]{escape(submission.student)}[/bold]  report: {report.path or '—'}  "
                   f"encoding: {submission.encoding or '—'}  lab: {report.lab or '—'}")
     table = Table(show_edge=False, pad_edge=False)
     for column in ("id", "lines", "words", "code", "images", "found by"):
@@ -127,7 +129,8 @@ def sheet_table(sheet: ScoreSheet, *, console_file: IO[str]) -> None:
     """The ``grader grade`` table: one row per question with what is missing."""
     console = Console(file=console_file, highlight=False, soft_wrap=False, width=120)
     title = sheet.rubric_title or "no lab recognised"
-    console.print(f"[bold]{sheet.student}[/bold]  {title}  report: {sheet.report_path or '—'}")
+    console.print(f"[bold]{escape(sheet.student)}[/bold]  {escape(title)}  "
+                  f"report: {escape(sheet.report_path or '—')}")
     if not sheet.questions:
         for diagnostic in sheet.diagnostics:
             console.print(f"  [{diagnostic.severity}] {diagnostic.code}: {diagnostic.message}",
@@ -141,7 +144,7 @@ def sheet_table(sheet: ScoreSheet, *, console_file: IO[str]) -> None:
     for q in sheet.questions:
         score = f"{_fmt(q.score)}/{_fmt(q.points)}" + (" ✎" if q.override else "")
         missing = "non trouvée" if not q.answered and not q.score else "; ".join(q.missing)
-        table.add_row(q.id, score, missing or "—")
+        table.add_row(q.id, score, Text(missing or "—"))
     console.print(table)
     mark = "—" if sheet.mark is None else f"{_fmt(sheet.mark)}/{_fmt(sheet.out_of or 0)}"
     console.print(f"total {_fmt(sheet.total)}/{_fmt(sheet.max_total)}   mark {mark}")

@@ -48,7 +48,7 @@ def stem(word: str) -> str:
     if len(word) <= 4 or not word.isalpha():
         return word
     for ending in ("issements", "issement", "ements", "ement", "ations", "ation", "ements",
-                   "ables", "able", "ences", "ence", "euses", "euse", "eurs", "eur", "ites",
+                   "ences", "ence", "euses", "euse", "eurs", "eur", "ites",
                    "ite", "ives", "ive", "ions", "ion", "ings", "ing", "ees", "ee", "es", "er",
                    "ez", "ed", "s", "e", "x"):
         if word.endswith(ending) and len(word) - len(ending) >= 4:
@@ -68,10 +68,45 @@ class Folded:
     """Character offset of each token in ``flat`` (to report the matched text)."""
     positions: dict[str, tuple[int, ...]]
     """Token and stem → token indexes: a synonym's first word is looked up, not scanned."""
+    original: str = ""
+    """The text as the student wrote it."""
+    source: tuple[int, ...] = ()
+    """For each character of ``flat``, its index in ``original``."""
+
+    def as_written(self, begin: int, end: int) -> str:
+        """The original text behind ``flat[begin:end]`` (for evidence shown to people)."""
+        if not self.source or begin >= end:
+            return self.flat[begin:end]
+        return self.original[self.source[begin]: self.source[end - 1] + 1]
 
 
+def _fold_mapped(text: str) -> tuple[str, tuple[int, ...]]:
+    """``fold`` character by character, remembering where each output character came
+    from, so that a match can be shown in the student's own spelling."""
+    out: list[str] = []
+    source: list[int] = []
+    space = True
+    for index, char in enumerate(text):
+        if char.isspace():
+            if not space:
+                out.append(" ")
+                source.append(index)
+            space = True
+            continue
+        folded = char if char.isascii() else fold(char)
+        for piece in folded.lower():
+            out.append(piece)
+            source.append(index)
+        space = False
+    while out and out[-1] == " ":
+        out.pop()
+        source.pop()
+    return "".join(out), tuple(source)
+
+
+@lru_cache(maxsize=512)
 def prepare(text: str) -> Folded:
-    flat = _SPACES.sub(" ", fold(text))
+    flat, source = _fold_mapped(text)
     tokens: list[str] = []
     offsets: list[int] = []
     for match in _TOKEN.finditer(flat):
@@ -84,40 +119,53 @@ def prepare(text: str) -> Folded:
         if token_stem != token:
             positions.setdefault(token_stem, []).append(index)
     return Folded(flat, tuple(tokens), stems, tuple(offsets),
-                  {k: tuple(v) for k, v in positions.items()})
+                  {k: tuple(v) for k, v in positions.items()}, text, source)
+
+
+Word = tuple[str, str]
+"""A synonym's word: (its stem, the word itself); a stem ending in ``*`` is a prefix."""
 
 
 @lru_cache(maxsize=4096)
-def _synonym(synonym: str) -> tuple[bool, str, tuple[str, ...]]:
+def _synonym(synonym: str) -> tuple[bool, str, tuple[Word, ...]]:
     folded = _SPACES.sub(" ", fold(synonym)).strip()
     prefix = folded.endswith("*") and len(folded) > 3
     if prefix:
         folded = folded[:-1]
-    symbolic = bool(_SYMBOLIC.search(folded)) or any(ch.isdigit() for ch in folded)
-    words = tuple(stem(t) for t in _TOKEN.findall(folded))
+    symbolic = (bool(_SYMBOLIC.search(folded)) or any(ch.isdigit() for ch in folded)
+                or folded.startswith("-"))  # an option: "-d" is not the "d" of "d'abord"
+    raw = _TOKEN.findall(folded)
+    words = tuple((stem(t), t) for t in raw)
     if prefix and words and not symbolic:
-        words = (*words[:-1], _TOKEN.findall(folded)[-1] + "*")
+        words = (*words[:-1], (raw[-1] + "*", raw[-1]))
     return symbolic, folded, words
 
 
-def _word_matches(wanted: str, token: str, token_stem: str) -> bool:
-    if wanted.endswith("*"):  # an explicit prefix: "redémarr*"
-        return token.startswith(wanted[:-1])
-    if token_stem == wanted or token == wanted:
+def _word_matches(wanted: Word, token: str, token_stem: str) -> bool:
+    wanted_stem, wanted_word = wanted
+    if wanted_stem.endswith("*"):  # an explicit prefix: "redémarr*"
+        return token.startswith(wanted_stem[:-1])
+    if token_stem == wanted_stem or token == wanted_stem or token == wanted_word:
         return True
-    return (len(wanted) >= FUZZY_MIN_LENGTH and abs(len(token) - len(wanted)) <= 2
-            and fuzz.ratio(token_stem, wanted) >= FUZZY_THRESHOLD)
+    # A typo in a long word ("environement", "dépendences"), on the stems or on the words.
+    if (len(wanted_stem) >= FUZZY_MIN_LENGTH and abs(len(token_stem) - len(wanted_stem)) <= 2
+            and fuzz.ratio(token_stem, wanted_stem) >= FUZZY_THRESHOLD):
+        return True
+    return (len(wanted_word) >= FUZZY_MIN_LENGTH + 1
+            and abs(len(token) - len(wanted_word)) <= 2
+            and fuzz.ratio(token, wanted_word) >= FUZZY_THRESHOLD)
 
 
-def _starts(text: Folded, wanted: str, fuzzy: bool) -> list[int]:
-    if wanted.endswith("*"):
-        return [i for i, token in enumerate(text.tokens) if token.startswith(wanted[:-1])]
-    found = list(text.positions.get(wanted, ()))
-    if not found and fuzzy and len(wanted) >= FUZZY_MIN_LENGTH:
-        found = [i for i, (token, token_stem) in enumerate(zip(text.tokens, text.stems,
+def _starts(text: Folded, wanted: Word, fuzzy: bool) -> list[int]:
+    wanted_stem, wanted_word = wanted
+    if wanted_stem.endswith("*"):
+        return [i for i, token in enumerate(text.tokens) if token.startswith(wanted_stem[:-1])]
+    found = set(text.positions.get(wanted_stem, ())) | set(text.positions.get(wanted_word, ()))
+    if not found and fuzzy and len(wanted_word) >= FUZZY_MIN_LENGTH:
+        found = {i for i, (token, token_stem) in enumerate(zip(text.tokens, text.stems,
                                                                 strict=True))
-                 if _word_matches(wanted, token, token_stem)]
-    return found
+                 if _word_matches(wanted, token, token_stem)}
+    return sorted(found)
 
 
 def find(text: Folded, synonym: str, *, fuzzy: bool = True) -> str | None:
@@ -137,11 +185,11 @@ def find(text: Folded, synonym: str, *, fuzzy: bool = True) -> str | None:
             return None
         if folded[-1].isalnum() and after.isalnum():
             return None
-        return text.flat[index:after_index]
+        return text.as_written(index, after_index)
     if not words:
         return None
     n = len(text.tokens)
-    for start in sorted(_starts(text, words[0], fuzzy)):
+    for start in _starts(text, words[0], fuzzy):
         position = start
         ok = True
         for wanted in words[1:]:
@@ -156,7 +204,7 @@ def find(text: Folded, synonym: str, *, fuzzy: bool = True) -> str | None:
         if ok:
             begin = text.offsets[start]
             end = text.offsets[position] + len(text.tokens[position])
-            return text.flat[begin:end]
+            return text.as_written(begin, end)
     return None
 
 

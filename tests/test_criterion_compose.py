@@ -525,9 +525,9 @@ def test_never_raises(text: str) -> None:
 
 def test_documentation_example_is_valid() -> None:
     doc = Compose.__doc__ or ""
-    assert all(part in doc for part in ("What it does:", "Why:", "Example:"))
+    assert all(part in doc for part in ("What it does:", "Why:", "Example::"))
     assert Compose.summary and "\n" not in Compose.summary
-    example = doc.split("```yaml", 1)[1].split("```", 1)[0]
+    example = doc.split("Example::", 1)[1]
     for item in yaml.safe_load(textwrap.dedent(example)):
         assert item.pop("kind") == Compose.kind
         item.pop("missed")

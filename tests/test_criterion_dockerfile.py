@@ -495,9 +495,9 @@ def test_hadolint_missing_or_failing_gives_no_advice(monkeypatch: pytest.MonkeyP
 
 def test_documentation_example_is_valid() -> None:
     doc = Dockerfile.__doc__ or ""
-    assert all(part in doc for part in ("What it does:", "Why:", "Example:"))
+    assert all(part in doc for part in ("What it does:", "Why:", "Example::"))
     assert Dockerfile.summary and "\n" not in Dockerfile.summary
-    example = doc.split("```yaml", 1)[1].split("```", 1)[0]
+    example = doc.split("Example::", 1)[1]
     for item in yaml.safe_load(textwrap.dedent(example)):
         assert item.pop("kind") == Dockerfile.kind
         item.pop("missed")

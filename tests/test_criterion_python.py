@@ -343,9 +343,9 @@ def test_never_raises(code: str) -> None:
 
 def test_documentation_example_is_valid() -> None:
     doc = PythonCode.__doc__ or ""
-    assert all(part in doc for part in ("What it does:", "Why:", "Example:"))
+    assert all(part in doc for part in ("What it does:", "Why:", "Example::"))
     assert PythonCode.summary and "\n" not in PythonCode.summary
-    example = doc.split("```yaml", 1)[1].split("```", 1)[0]
+    example = doc.split("Example::", 1)[1]
     for item in yaml.safe_load(textwrap.dedent(example)):
         assert item.pop("kind") == PythonCode.kind
         item.pop("missed")

@@ -6,6 +6,8 @@ rubric error reported with its key path, never a silent zero.
 
 from __future__ import annotations
 
+from typing import Any
+
 from grader.criteria.base import CODE_PATTERN, Context, Criterion
 from grader.criteria.combine import AllOf, AnyOf
 from grader.criteria.commands import Command
@@ -53,25 +55,40 @@ def get(kind: str) -> type[Criterion]:
     return REGISTRY[kind]
 
 
-def validate_spec(spec: CriterionSpec) -> tuple[str | None, str] | None:
-    """``None`` when the spec is valid, else (key at fault, message saying how to fix it)."""
-    criterion = REGISTRY.get(spec.kind)
-    if criterion is None:
-        known = ", ".join(REGISTRY)
-        return "kind", f"unknown criterion kind {spec.kind!r}; use one of: {known}"
+def validate_spec(spec: CriterionSpec) -> tuple[tuple[str | int, ...], str] | None:
+    """``None`` when the spec is valid, else (key path at fault, message saying how to
+    fix it). Parts of ``any``/``all`` are checked one by one, so that the path points
+    at the faulty part (``of[1].kind``), not at the whole list."""
+    return _problem({"kind": spec.kind, **spec.params}, ())
+
+
+def _problem(spec: dict[str, Any], at: tuple[str | int, ...]
+             ) -> tuple[tuple[str | int, ...], str] | None:
     from pydantic import ValidationError
 
+    kind = spec.get("kind")
+    criterion = REGISTRY.get(kind) if isinstance(kind, str) else None
+    if criterion is None:
+        known = ", ".join(REGISTRY)
+        return (*at, "kind"), f"unknown criterion kind {kind!r}; use one of: {known}"
+    parts = spec.get("of")
+    if kind in ("any", "all") and isinstance(parts, list):
+        for index, part in enumerate(parts):
+            if isinstance(part, dict):
+                inner = {k: v for k, v in part.items() if k not in ("credit", "weight")}
+                problem = _problem(inner, (*at, "of", index))
+                if problem is not None:
+                    return problem
     try:
-        criterion.parse(spec.params)
+        criterion.parse({k: v for k, v in spec.items() if k != "kind"})
     except ValidationError as exc:
         error = exc.errors()[0]
-        key = ".".join(str(p) for p in error["loc"]) or None
         message = str(error["msg"]).removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
-            message = f"unknown parameter for kind {spec.kind!r}; remove it or check its spelling"
+            message = f"unknown parameter for kind {kind!r}; remove it or check its spelling"
         elif error["type"] == "missing":
-            message = f"parameter required by kind {spec.kind!r} is missing; add it"
-        return key, message
+            message = f"parameter required by kind {kind!r} is missing; add it"
+        return (*at, *error["loc"]), message
     return None
 
 

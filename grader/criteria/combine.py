@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from grader.criteria.base import Context, Criterion, Params
-from grader.models import Evidence, Judgement
+from grader.models import Evidence, Judgement, Status
 
 _OWN_KEYS = ("kind", "credit", "weight")
 
@@ -80,19 +80,17 @@ class AnyOf(Criterion):
 
     @classmethod
     def judge(cls, params: AnyParams, ctx: Context) -> Judgement:
-        best: Judgement | None = None
-        details: list[str] = []
-        for part in params.of:
-            judgement = _judge_part(part, ctx)
-            if judgement.detail:
-                details.append(judgement.detail)
-            if best is None or judgement.fraction > best.fraction:
-                best = judgement
-        assert best is not None
+        judgements = [_judge_part(part, ctx) for part in params.of]
+        ran = [j for j in judgements if j.status is not Status.NOT_RUN]
+        if not ran:  # nothing could run here (no sandbox, no OCR)
+            return judgements[0]
+        best = max(ran, key=lambda j: j.fraction)  # first of the best, in rubric order
         if best.fraction >= 1:
             return best
-        return Judgement(best.fraction, best.evidence, "; ".join(dict.fromkeys(details)) or None,
-                         best.advice, best.status)
+        # Say what the best alternative misses; when none earned anything, what the
+        # first (main) one misses: "aucune capture" after a code check is noise.
+        shown = best if best.fraction > 0 else ran[0]
+        return Judgement(best.fraction, best.evidence, shown.detail, best.advice, best.status)
 
 
 class AllParams(Params):
@@ -138,13 +136,17 @@ class AllOf(Criterion):
         details: list[str] = []
         advice: list[str] = []
         for part in params.of:
-            weight = float(part.get("weight", 1))
             judgement = _judge_part(part, ctx)
+            if judgement.status is Status.NOT_RUN:
+                continue  # as in the engine: a check that could not run does not count
+            weight = float(part.get("weight", 1))
             total += weight
             earned += weight * judgement.fraction
             evidence.extend(judgement.evidence)
             advice.extend(judgement.advice)
             if judgement.fraction < 1 and judgement.detail:
                 details.append(judgement.detail)
+        if total == 0:
+            return Judgement(0.0, status=Status.NOT_RUN)
         return Judgement(earned / total, tuple(evidence)[:6],
                          "; ".join(dict.fromkeys(details)) or None, tuple(dict.fromkeys(advice)))

@@ -173,8 +173,8 @@ class Compose(Criterion):
         YAML's base-60 trap (``22:22`` read as 1342 by YAML 1.1) must not cost points,
         but an indentation slip that moves a service inside another one must.
 
-    Example:
-        ```yaml
+    Example::
+
         - kind: compose
           check: ports
           service: db
@@ -185,7 +185,6 @@ class Compose(Criterion):
           service: api
           "on": [db]          # quoted: YAML 1.1 reads a bare on as true
           missed: "api doit dépendre de db (depends_on)."
-        ```
     """
 
     kind = "compose"

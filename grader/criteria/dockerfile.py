@@ -144,8 +144,8 @@ class Dockerfile(Criterion):
         uvicorn`` is ``uvicorn`` and ``--host=0.0.0.0`` is ``--host 0.0.0.0``; but an
         API listening on 127.0.0.1 cannot be reached through ``-p 8000:8000``.
 
-    Example:
-        ```yaml
+    Example::
+
         - kind: dockerfile
           check: cmd
           program: uvicorn
@@ -153,7 +153,6 @@ class Dockerfile(Criterion):
           host: 0.0.0.0
           port: 8000
           missed: "CMD doit lancer uvicorn app:app --host 0.0.0.0 --port 8000."
-        ```
     """
 
     kind = "dockerfile"

@@ -68,6 +68,10 @@ class Screenshots(Criterion):
             notes.append(f"capture(s) référencée(s) mais absente(s) du dépôt : {shown}")
         if remote:
             notes.append("capture(s) hébergée(s) en ligne, non vérifiée(s)")
+        outside = [i.src for i in images if i.status is ImageStatus.OUTSIDE]
+        if outside:
+            notes.append("capture(s) hors du dossier rendu, non lue(s) : "
+                         + ", ".join(outside[:3]))
         if not images:
             notes.append("aucune capture dans la réponse")
         return Judgement(min(1.0, earned / params.min), evidence, "; ".join(notes) or None)

@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
-from fnmatch import fnmatch
+import re
+from functools import lru_cache
 
 from pydantic import Field
 
 from grader.criteria.base import Context, Criterion, Params
 from grader.models import Evidence, Judgement
+
+
+@lru_cache(maxsize=256)
+def _glob(pattern: str) -> re.Pattern[str]:
+    """Shell pattern → regex: ``*`` and ``?`` stay inside one folder, ``**/`` spans any."""
+    out = ""
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out += "(?:.*/)?"
+            i += 3
+        elif pattern[i] == "*":
+            out += "[^/]*"
+            i += 1
+        elif pattern[i] == "?":
+            out += "[^/]"
+            i += 1
+        else:
+            out += re.escape(pattern[i])
+            i += 1
+    return re.compile(out, re.IGNORECASE)
 
 
 class FilesParams(Params):
@@ -44,9 +66,8 @@ class Files(Criterion):
         found: list[Evidence] = []
         missing: list[str] = []
         for pattern in params.paths:
-            wanted = pattern.lower()
-            hit = next((p for p in paths if fnmatch(p.lower(), wanted)
-                        or (wanted.startswith("**/") and fnmatch(p.lower(), wanted[3:]))), None)
+            regex = _glob(pattern)
+            hit = next((p for p in paths if regex.fullmatch(p)), None)
             if hit is None:
                 missing.append(pattern)
             else:

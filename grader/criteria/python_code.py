@@ -133,15 +133,14 @@ class PythonCode(Criterion):
         Students paste their code in many shapes; grading what the code means,
         not how it is laid out, gives the same mark to the same program.
 
-    Example:
-        ```yaml
+    Example::
+
         - kind: python
           check: route
           method: get
           path: /health
           returns: {status: ok}
           missed: "La route GET /health doit renvoyer {\\"status\\": \\"ok\\"}."
-        ```
     """
 
     kind = "python"

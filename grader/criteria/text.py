@@ -24,9 +24,11 @@ def _line_of(ctx: Context, snippet_start: str) -> int | None:
     if ctx.answer is None:
         return None
     wanted = fold(snippet_start)[:30]
+    copied = set(ctx.answer.prompt_lines)
     for offset, line in enumerate(ctx.answer.text.split("\n")):
-        if wanted and wanted in fold(line):
-            return ctx.answer.lines[0] + offset
+        number = ctx.answer.lines[0] + offset
+        if wanted and number not in copied and wanted in fold(line):
+            return number
     return ctx.answer.lines[0]
 
 
@@ -80,7 +82,7 @@ class Concepts(Criterion):
     What it does: each group lists synonyms of one idea in French and English
     ("processus principal", "main process", "PID 1"); a group is present when
     any synonym occurs in the student's own words (accents, case, inflections
-    and small typos ignored, see ``grader.criteria.matching``). Credit is the
+    and small typos ignored, see ``grader.wording``). Credit is the
     share of the required number of groups found (``min``, default all).
 
     Why: an explanation can be worded in many ways; an instructor looks for
