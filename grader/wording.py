@@ -145,7 +145,7 @@ def _word_matches(wanted: Word, token: str, token_stem: str) -> bool:
     wanted_stem, wanted_word = wanted
     if wanted_stem.endswith("*"):  # an explicit prefix: "redémarr*"
         return token.startswith(wanted_stem[:-1])
-    if token_stem == wanted_stem or token == wanted_stem or token == wanted_word:
+    if token_stem == wanted_stem or token in (wanted_stem, wanted_word):
         return True
     # A typo in a long word ("environement", "dépendences"), on the stems or on the words.
     if (len(wanted_stem) >= FUZZY_MIN_LENGTH and abs(len(token_stem) - len(wanted_stem)) <= 2
