@@ -126,6 +126,29 @@ def rubric_check(file: Path) -> None:
                f"{criteria} criteria")
 
 
+@rubric.command("new")
+@click.option("--from", "statement", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The lab statement, in markdown or pasted as plain text.")
+@click.option("--id", "lab_id", required=True, help="The new lab's id, e.g. tp2-ingestion.")
+@click.option("--title", help="The lab's title (default: the statement's first line).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the draft here (default: stdout).")
+def rubric_new(statement: Path, lab_id: str, title: str | None, output: Path | None) -> None:
+    """Draft a rubric (exercises, questions, prompts, commands, code) from a statement."""
+    from grader.decode import decode_bytes
+    from grader.scaffold import draft_rubric, rubric_yaml
+
+    text = decode_bytes(statement.read_bytes()).text
+    draft = rubric_yaml(draft_rubric(text, lab_id=lab_id, title=title))
+    if output is None:
+        click.echo(draft, nl=False)
+    else:
+        output.write_text(draft, encoding="utf-8")
+        questions = draft.count("\n- id: ")
+        click.echo(f"{output}: {questions} questions drafted; add keywords and criteria")
+
+
 @rubric.command("show")
 @click.argument("file")
 def rubric_show(file: str) -> None:

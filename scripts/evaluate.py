@@ -80,6 +80,14 @@ def _submission_root(report: Path) -> Path:
     return parent
 
 
+def _expected_lab(case: Case, rubrics) -> str | None:
+    """The rubric id a case should be graded with: labels say ``tp1``/``tp2``/``other``."""
+    for rubric in rubrics:
+        if rubric.id.split("-")[0] == case.lab:
+            return rubric.id
+    return None
+
+
 def evaluate_parsing(cases: list[Case], rubrics, verbose: bool) -> dict[str, float]:
     total_labelled = total_found = total_spurious = total_detected = 0
     lab_right = 0
@@ -90,8 +98,7 @@ def evaluate_parsing(cases: list[Case], rubrics, verbose: bool) -> dict[str, flo
         else:
             submission = read_submission(case.folder, report=case.report)
         report = parse_report(submission, rubrics)
-        expected_lab = "tp1-docker" if case.lab == "tp1" else (
-            "tp2-ingestion" if case.lab == "tp2" else None)
+        expected_lab = _expected_lab(case, rubrics)
         lab_ok = report.lab == expected_lab
         lab_right += lab_ok
         graded = {q.id for r in rubrics if r.id == report.lab for q in r.graded_questions}
@@ -143,6 +150,8 @@ def quadratic_kappa(a: list[float], b: list[float], levels: tuple[float, ...] = 
     for x, y in zip(a, b, strict=True):
         observed[index[x]][index[y]] += 1
     n = len(a)
+    if n == 0:
+        return float("nan")
     rows = [sum(r) for r in observed]
     cols = [sum(observed[i][j] for i in range(k)) for j in range(k)]
     num = den = 0.0
@@ -167,15 +176,21 @@ def evaluate_grading(cases: list[Case], rubrics, verbose: bool) -> dict[str, flo
         report = case.report if not case.report.is_dir() else None
         graded = grade_submission(case.folder, rubrics, report=report)
         sheet = graded.sheet
-        if case.lab != "tp1":
+        expected_lab = _expected_lab(case, rubrics)
+        if expected_lab is None:
             other += 1
             other_ok += sheet.mark is None
             verdict = ("ok: not graded" if sheet.mark is None
                        else f"WRONG: graded as {sheet.rubric}")
             print(f"{case.name:<10} {sheet.mark!s:>6} {'—':>6} {'':>6}  {verdict}")
             continue
+        if sheet.rubric != expected_lab:
+            print(f"{case.name:<10} graded as {sheet.rubric}, expected {expected_lab}")
+            mark_errors.append(20.0)
+            continue
         auto = {q.id: q.score / q.points for q in sheet.questions if q.points}
         human = {qid: sum(v) / len(v) for qid, v in case.scores.items()}
+        graded_count = len(sheet.questions)
         off: list[str] = []
         for qid, expected in sorted(human.items()):
             got = auto.get(qid, 0.0)
@@ -185,7 +200,7 @@ def evaluate_grading(cases: list[Case], rubrics, verbose: bool) -> dict[str, flo
                 within += 1
             else:
                 off.append(f"{qid}:{got:.2f}/{expected:g}")
-        human_mark = sum(human.values()) / 27 * 20
+        human_mark = sum(human.values()) / graded_count * 20
         mark = sheet.mark if sheet.mark is not None else 0.0
         mark_errors.append(mark - human_mark)
         print(f"{case.name:<10} {mark:>6.2f} {human_mark:>6.2f} {mark - human_mark:>+6.2f}  "
