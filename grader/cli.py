@@ -135,7 +135,7 @@ def rubric_check(file: Path) -> None:
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the draft here (default: stdout).")
 def rubric_new(statement: Path, lab_id: str, title: str | None, output: Path | None) -> None:
-    """Draft a rubric (exercises, questions, prompts, commands, code) from a statement."""
+    """Draft a rubric from a lab statement (exercises, questions, prompts, code)."""
     from grader.decode import decode_bytes
     from grader.scaffold import draft_rubric, rubric_yaml
 
