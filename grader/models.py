@@ -393,3 +393,91 @@ def round_half_up(value: float, step: float) -> float:
         return round(value, 4)
     steps = Decimal(repr(value)) / Decimal(repr(step))
     return float(steps.quantize(Decimal(1), rounding=ROUND_HALF_UP) * Decimal(repr(step)))
+
+
+# --- Sandbox outcomes (``--sandbox``): what building and running the student's code did ---
+
+@dataclass(frozen=True, slots=True)
+class BuildOutcome:
+    """Building the student's API image on a Docker engine."""
+
+    ok: bool
+    seconds: float
+    log_tail: str
+    """Last lines of the build output, shown on the sheet (the full log is in ``log_path``)."""
+    error: str | None = None
+    """Why the build failed (the builder's error, or the timeout), in one line."""
+    timed_out: bool = False
+    dockerfile: str | None = None
+    """The Dockerfile built, relative to the build context folder (``api/Dockerfile``)."""
+    log_path: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HealthOutcome:
+    """Running the API image (or the compose stack's API) and calling ``GET /health``."""
+
+    ok: bool
+    """An HTTP 200 answer came back before the deadline."""
+    status: int | None
+    """HTTP status of the answer, ``None`` when nothing answered."""
+    body: str | None
+    """Body of the answer (bounded), as text."""
+    seconds: float
+    logs: str = ""
+    """Tail of the container's output (Uvicorn's start-up or its traceback)."""
+    error: str | None = None
+    exit_code: int | None = None
+    """The container's exit code when it stopped on its own (``appi`` → 1)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ComposeOutcome:
+    """Starting the student's compose stack (after the policy check)."""
+
+    ok: bool
+    """Every service is running."""
+    services: tuple[tuple[str, str], ...]
+    """Service name → state (``running``, ``exited (1)``, ``restarting`` …)."""
+    seconds: float
+    logs: str = ""
+    error: str | None = None
+    health: HealthOutcome | None = None
+    """``GET /health`` on the stack's API service, when there is one."""
+
+
+@dataclass(frozen=True, slots=True)
+class DbOutcome:
+    """Asking the stack's database for its name (``psql … -c 'select current_database()'``)."""
+
+    ok: bool
+    output: str
+    service: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SandboxOutcome:
+    """Everything ``--sandbox`` found for one submission; criteria read it, never Docker.
+
+    A part is ``None`` when it did not run (nothing to build, no compose file,
+    a refused stack); ``notes`` say why.
+    """
+
+    source: str
+    """Where the code came from: ``files`` (the submission's own), ``report`` (code
+    extracted from the report), ``mixed`` or ``none``."""
+    files: tuple[tuple[str, str], ...] = ()
+    """Build context path → origin (``file:api/app.py`` or ``report:42``)."""
+    build: BuildOutcome | None = None
+    health: HealthOutcome | None = None
+    compose: ComposeOutcome | None = None
+    db: DbOutcome | None = None
+    refused: tuple[str, ...] = ()
+    """Compose policy violations (``privileged``, host mounts …): the stack did not start."""
+    rewritten: tuple[str, ...] = ()
+    """What the policy changed before starting the stack (ports bound to 127.0.0.1 …)."""
+    notes: tuple[str, ...] = ()
+    run_id: str = ""
+    log_dir: str | None = None
+    """Folder holding the full build, container and compose logs."""

@@ -156,7 +156,11 @@ def _mark_prompts(units: Sequence[Unit], index: PromptIndex) -> None:
             continue
         skeleton = "___" in unit.code.text
         neighbours = [units[j] for j in (i - 1, i + 1) if 0 <= j < len(units)]
-        if skeleton or any(n.is_prompt and n.kind is UnitKind.TEXT for n in neighbours):
+        # Statement code the student reproduced after a label line ("Question 2.c.
+        # Mettre à jour docker-compose.yml") is their answer; only code inside a run of
+        # pasted statement prose is the statement's own.
+        if skeleton or any(n.is_prompt and n.kind is UnitKind.TEXT and n.marker is None
+                           and not n.prompt_by_title for n in neighbours):
             unit.is_prompt = True
             unit.prompt_of = match.question
 

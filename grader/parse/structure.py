@@ -135,7 +135,7 @@ def sections(units: Sequence[Unit], rubric: Rubric) -> list[_Section]:
 
     for unit in units:
         titled = _exercise_titled(unit, rubric)
-        if titled is not None:
+        if titled is not None and titled != exercise:  # naming the current one: a sub-title
             exercise, exercise_level, exercise_explicit = titled, unit.heading_level, True
             current = start_open(exercise, unit)
             continue
