@@ -141,8 +141,14 @@ def sections(units: Sequence[Unit], rubric: Rubric) -> list[_Section]:
             continue
         marker = unit.marker
         if unit.kind is UnitKind.CODE or marker is None:
-            if (unit.kind is UnitKind.HEADING and current.closed
-                    and (current.marker_level == 0 or unit.heading_level <= current.marker_level)):
+            # A heading, or in a report labelled by plain lines a label line such as
+            # "Synthèse :", may open an unlabelled answer; if nothing there matches a
+            # question left unanswered, it stays in the labelled answer (after_closed).
+            closes = current.closed and (
+                (unit.kind is UnitKind.HEADING
+                 and (current.marker_level == 0 or unit.heading_level <= current.marker_level))
+                or (current.marker_level == 0 and current.units and _introduces(unit)))
+            if closes:
                 current = start_open(exercise, None, after_closed=True)
             current.units.append(unit)
             continue
@@ -332,6 +338,7 @@ def _assign(section: _Section, candidates: list[str], rubric: Rubric) -> list[st
     questions = [rubric.question(c) for c in candidates]
     model = affinity_model(rubric, [q for q in questions if q is not None])
     affinity = [model.scores(unit) for unit in units]
+    _mute_narrative_intro(units, affinity)
     k = len(candidates)
     neg = float("-inf")
     # state 0: before the first answer; state j+1: inside candidate j.
@@ -369,6 +376,27 @@ def _assign(section: _Section, candidates: list[str], rubric: Rubric) -> list[st
     result = _drop_bare_introductions(units, result)
     result = _pull_back_lead_ins(units, result, affinity, candidates)
     return _fill_gaps_with_screenshots(units, result, candidates)
+
+
+INTRO_MAX_AFFINITY = 3.0
+"""Below this (no command, code or copied prompt), a unit before the region's first
+sub-heading is narrative ("Nous allons maintenant…"), not an answer."""
+
+
+def _mute_narrative_intro(units: Sequence[Unit], affinity: list[list[float]]) -> None:
+    """When a region is organised by sub-headings, the prose before its first one only
+    introduces it: answers start at the headings. Prose carrying a real signature (a
+    command, the lab's code, a copied prompt) is left alone: it may be an answer given
+    before any heading."""
+    first = next((i for i, u in enumerate(units) if u.kind is UnitKind.HEADING), None)
+    if not first:  # no sub-heading, or the region opens on one: no introduction
+        return
+    if any(max(row, default=0) >= INTRO_MAX_AFFINITY for row in affinity[:first]):
+        return
+    if sum(1 for u in units if u.kind is UnitKind.HEADING) < 2:
+        return
+    for i in range(first):
+        affinity[i] = [0.0] * len(affinity[i])
 
 
 def _is_lead_in(unit: Unit) -> bool:
