@@ -144,7 +144,8 @@ def _mark_prompts(units: Sequence[Unit], index: PromptIndex) -> None:
         before = units[i - 1] if i else None
         after = units[i + 1] if i + 1 < len(units) else None
         near = [u for u in (before, after)
-                if u is not None and u.is_prompt and not u.prompt_by_title]
+                if u is not None and u.is_prompt and not u.prompt_by_title
+                and u.kind is UnitKind.TEXT and u.marker is None]
         if near and index.is_statement_line(unit.text):
             unit.is_prompt = True
             unit.prompt_of = near[0].prompt_of

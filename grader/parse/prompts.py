@@ -48,6 +48,8 @@ def _key(text: str) -> str:
 
 
 _LOOSE = re.compile(r"[^a-z0-9]+")
+_COMMAND_LINE = re.compile(r"^(?:sudo )?(?:docker|ls|curl|git|psql|cd|mkdir|tree|cat|python3?|pip3?|"
+                           r"unzip|uvicorn|prefect|select|insert|create)\b")
 
 
 def _loose(text: str) -> str:
@@ -126,6 +128,8 @@ class PromptIndex:
             owner = self._containing(loose)
             if owner is not _NOWHERE:
                 return PromptMatch(owner if isinstance(owner, str) else None, 100.0)
+        if _COMMAND_LINE.match(loose.strip()):
+            return None  # a command is evidence of work; copied ones are caught by context
         pieces = [_key(p) for p in _SENTENCE_END.split(plain(line))]
         pieces = [p for p in pieces if len(p) >= 8]
         if not pieces:

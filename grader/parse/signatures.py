@@ -189,7 +189,9 @@ class AffinityModel:
                 score += CODE_WEIGHT
         if unit.kind is UnitKind.HEADING or (unit.marker is not None and unit.marker.rest):
             title = fold(unit.marker.rest if unit.marker is not None else strip_markdown(unit.text))
-            if title and fuzz.token_set_ratio(title, signature.title) >= TITLE_THRESHOLD:
+            # One word ("Snapshots") is a subset of many titles: it proves nothing.
+            if len(title.split()) >= 2 and \
+                    fuzz.token_set_ratio(title, signature.title) >= TITLE_THRESHOLD:
                 score += TITLE_WEIGHT
         return score
 
