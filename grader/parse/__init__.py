@@ -8,6 +8,7 @@ of another lab, a general Docker guide).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -129,7 +130,9 @@ def _mark_prompts(units: Sequence[Unit], index: PromptIndex) -> None:
     for unit in units:
         if unit.kind in (UnitKind.TEXT, UnitKind.HEADING):
             text = unit.marker.rest if unit.marker is not None else unit.text
-            match = index.match_line(text)
+            # A line of code pasted as text is not statement prose: the lab's code
+            # appears in many questions and in the answers that reproduce it.
+            match = index.match_line(text) if _is_prose(text) else None
             if match is None:
                 match = index.match_title(text)
                 unit.prompt_by_title = match is not None
@@ -207,6 +210,14 @@ def _answer(draft: Draft, lines: list[str], images: Sequence[ImageRef]) -> Answe
                   student_text="\n".join(p for p in student_parts if p.strip()),
                   prompt_lines=prompt_lines, code_blocks=code_blocks, images=in_range,
                   found_by=draft.found_by, label=draft.label)
+
+
+_PROSE_WORD = re.compile(r"(?<![\w.])[^\W\d_]{3,}(?![\w(])")
+
+
+def _is_prose(text: str) -> bool:
+    """At least two plain words: "Complétez la fonction", not ``gdf.expect_x([``."""
+    return len(_PROSE_WORD.findall(text)) >= 2
 
 
 def _is_connector(unit: Unit) -> bool:
