@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import sys
+import webbrowser
+from collections import Counter
 from enum import IntEnum
 from pathlib import Path
 from typing import Any, NoReturn
@@ -18,9 +20,19 @@ import click
 from grader import __version__
 from grader.errors import GraderError
 from grader.ingest import read_submission
+from grader.models import Diagnostic, Severity
 from grader.parse import parse_report
 from grader.pipeline import grade_submission
+from grader.render import (
+    AUDIENCES,
+    DashboardEntry,
+    sheet_filename,
+    write_dashboard,
+    write_sheet,
+)
 from grader.rubric import load_all_rubrics, load_rubric, resolve_rubric
+from grader.serve import make_server
+from grader.serve import url as server_url
 from grader.views import parse_json, parse_table, sheet_json, sheet_table
 
 
@@ -91,8 +103,19 @@ def parse(folder: Path, report_path: Path | None, rubric: str | None, encoding: 
 @click.option("--encoding", help="Decode the report with this encoding (e.g. cp1252).")
 @click.option("--json", "json_out", type=click.Path(allow_dash=True, path_type=Path),
               help="Write the full score sheet as JSON to this file ('-' for stdout).")
+@click.option("--html", "html_out", type=click.Path(path_type=Path),
+              help="Write the HTML score sheet: a .html file, or a folder that gets "
+                   "<student>.html.")
+@click.option("--audience", type=click.Choice(AUDIENCES), default="student", show_default=True,
+              help="Who the HTML sheet is for; 'instructor' adds expected answers and notes.")
+@click.option("--assets", is_flag=True,
+              help="Copy screenshots next to the HTML sheet instead of embedding them.")
+@click.option("--templates", "templates_dir",
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Folder of templates that override the packaged ones by file name.")
 def grade(folder: Path, rubric: str | None, report_path: Path | None, encoding: str | None,
-          json_out: Path | None) -> None:
+          json_out: Path | None, html_out: Path | None, audience: str, assets: bool,
+          templates_dir: Path | None) -> None:
     """Grade one submission: a per-question table, the total and the mark."""
     forced, rubrics = _rubrics(rubric)
     try:
@@ -100,6 +123,11 @@ def grade(folder: Path, rubric: str | None, report_path: Path | None, encoding: 
                                   encoding=encoding)
     except LookupError as exc:
         raise click.BadParameter(f"unknown encoding {encoding!r}", param_hint="--encoding") from exc
+    if html_out is not None:
+        used = forced or next((r for r in rubrics if r.id == graded.sheet.rubric), None)
+        page = write_sheet(graded, html_out, audience=audience, rubric=used, assets=assets,
+                           templates=templates_dir)
+        click.echo(f"wrote {page}", err=True)
     if json_out is not None:
         data = json.dumps(sheet_json(graded.sheet, report=graded.report), ensure_ascii=False,
                           indent=2) + "\n"
@@ -160,6 +188,81 @@ def rubric_show(file: str) -> None:
         for spec in question.criteria:
             cap = f", cap {spec.cap:g}" if spec.cap is not None else ""
             click.echo(f"         - {spec.kind} (weight {spec.weight:g}{cap}): {spec.missed}")
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--serve", is_flag=True,
+              help="Serve the folder on 127.0.0.1 (a free port) instead of opening the file.")
+@click.option("--port", type=click.IntRange(0, 65535), default=0,
+              help="Port for --serve (default: a free one).")
+@click.option("--no-browser", is_flag=True, help="Only print the address; open nothing.")
+def view(path: Path, serve: bool, port: int, no_browser: bool) -> None:
+    """Open a score sheet or a dashboard (a folder's index.html) in the default browser."""
+    page = path / "index.html" if path.is_dir() else path
+    if not serve:
+        if not page.is_file():
+            raise click.ClickException(f"{page} does not exist; pass a .html file, a folder "
+                                       "with index.html, or use --serve")
+        address = page.resolve().as_uri()
+    else:
+        server = make_server(path if path.is_dir() else path.parent, port)
+        address = server_url(server, page.name if page.is_file() else "")
+    click.echo(address)
+    if not no_browser and not webbrowser.open(address):
+        click.echo("no browser found: open the address above yourself", err=True)
+    if serve:
+        click.echo("serving on 127.0.0.1 only; press Ctrl-C to stop", err=True)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()
+
+
+@main.command()
+@click.argument("outdir", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("folders", nargs=-1, required=True,
+                type=click.Path(exists=True, path_type=Path))
+@click.option("--rubric", help="Rubric id or YAML file (default: detect each lab).")
+@click.option("--audience", type=click.Choice(AUDIENCES), default="student", show_default=True,
+              help="Who the sheets are for (the dashboard itself is for instructors).")
+@click.option("--assets", is_flag=True,
+              help="Copy screenshots next to the sheets instead of embedding them.")
+@click.option("--templates", "templates_dir",
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Folder of templates that override the packaged ones by file name.")
+def dashboard(outdir: Path, folders: tuple[Path, ...], rubric: str | None, audience: str,
+              assets: bool, templates_dir: Path | None) -> None:
+    """Grade several submissions, one after the other, into OUTDIR: a sheet per student
+    and index.html, the class dashboard."""
+    forced, rubrics = _rubrics(rubric)
+    outdir.mkdir(parents=True, exist_ok=True)
+    entries: list[DashboardEntry] = []
+    labs: Counter[str] = Counter()
+    taken: set[str] = set()
+    for folder in folders:
+        try:
+            graded = grade_submission(folder, rubrics, forced=forced)
+        except GraderError as exc:
+            problem = Diagnostic("grading.failed", str(exc), Severity.ERROR)
+            entries.append(DashboardEntry(folder.name, None, None, (problem,)))
+            continue
+        used = forced or next((r for r in rubrics if r.id == graded.sheet.rubric), None)
+        labs.update([used.id] if used is not None else [])
+        name = sheet_filename(graded.sheet.student)
+        stem, number = name.removesuffix(".html"), 2
+        while name in taken:
+            name, number = f"{stem}-{number}.html", number + 1
+        taken.add(name)
+        write_sheet(graded, outdir / name, audience=audience, rubric=used, assets=assets,
+                    templates=templates_dir)
+        entries.append(DashboardEntry.from_graded(graded, href=name))
+    lab = labs.most_common(1)[0][0] if labs else None
+    index = write_dashboard(entries, outdir / "index.html", templates=templates_dir,
+                            rubric=forced or next((r for r in rubrics if r.id == lab), None))
+    click.echo(f"wrote {len(taken)} sheets and {index}")
 
 
 def run() -> NoReturn:  # pragma: no cover - console entry for ``python -m grader``

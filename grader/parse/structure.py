@@ -348,7 +348,7 @@ def _assign(section: _Section, candidates: list[str], rubric: Rubric) -> list[st
         best_other = [max((row[m] for m in range(k) if m != j), default=0.0) for j in range(k)]
         top = max(row, default=0.0)
         emit = [-RIVAL_FACTOR * top] + [row[j] - RIVAL_FACTOR * best_other[j] for j in range(k)]
-        bonus = HEADING_BONUS if units[i].is_structural or _is_lead_in(units[i]) else 0.0
+        bonus = _opening_bonus(units[i])
         for state in range(k + 1):
             if i == 0:
                 if state == 0:
@@ -397,6 +397,17 @@ def _mute_narrative_intro(units: Sequence[Unit], affinity: list[list[float]]) ->
         return
     for i in range(first):
         affinity[i] = [0.0] * len(affinity[i])
+
+
+def _opening_bonus(unit: Unit) -> float:
+    """How much a unit looks like the start of an answer: a heading or a bold label
+    line fully, a plain "Label :" line half (it more often introduces a list)."""
+    if unit.is_structural:
+        return HEADING_BONUS
+    if not _is_lead_in(unit):
+        return 0.0
+    text = unit.text.strip().lstrip(">").strip()
+    return HEADING_BONUS if text.startswith(("**", "__")) else HEADING_BONUS / 2
 
 
 def _is_lead_in(unit: Unit) -> bool:
