@@ -481,7 +481,7 @@ def _fill_gaps_with_screenshots(units: Sequence[Unit], result: list[str | None],
     Between answer A and the next answer B, the pool is A's trailing screenshots (A keeps
     the first one when it ends with a command: that is the command's output) followed by
     B's leading lead-in lines and screenshots (B keeps what the skipped questions do not
-    take)."""
+    take). A keeps its first trailing screenshot when it has no other one."""
     order = {c: i for i, c in enumerate(candidates)}
     i = 0
     while i < len(units):
@@ -508,8 +508,10 @@ def _fill_one_gap(units: Sequence[Unit], result: list[str | None], a_start: int,
     while tail > a_start and _is_image(units[tail - 1]):
         tail -= 1
     trailing = list(range(tail, b_start))
-    if trailing and tail > a_start and units[tail - 1].kind is UnitKind.CODE:
-        trailing = trailing[1:]  # the output of A's last command stays with A
+    own_images = any(_is_image(units[k]) for k in range(a_start, tail))
+    if trailing and tail > a_start and (units[tail - 1].kind is UnitKind.CODE or not own_images):
+        # A keeps the first one: the output of its last command, or its only screenshot.
+        trailing = trailing[1:]
     if result[a_start] is None:
         trailing = []
     b_label = result[b_start]
