@@ -8,9 +8,12 @@ reaches here as an exception (it is a diagnostic in the output).
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import webbrowser
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import IntEnum
 from pathlib import Path
 from typing import Any, NoReturn
@@ -23,6 +26,7 @@ from grader.ingest import read_submission
 from grader.models import Diagnostic, Severity
 from grader.parse import parse_report
 from grader.pipeline import grade_submission
+from grader.sandbox import SandboxRunner
 from grader.render import (
     AUDIENCES,
     DashboardEntry,
@@ -95,6 +99,58 @@ def parse(folder: Path, report_path: Path | None, rubric: str | None, encoding: 
         parse_table(submission, report, console_file=sys.stdout)
 
 
+def sandbox_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The ``--sandbox`` options, shared by ``grade`` and ``batch``; pass their values to
+    ``sandbox_runner``."""
+    options = [
+        click.option("--sandbox", is_flag=True,
+                     help="Also build and run the student's Dockerfile and compose stack on "
+                          "the Docker engine (DOCKER_HOST) for the sandbox criteria."),
+        click.option("--sandbox-timeout", type=click.FloatRange(1), default=300,
+                     show_default=True, help="Seconds allowed for one image build or "
+                                             "'docker compose up'."),
+        click.option("--sandbox-jobs", type=click.IntRange(1), default=2, show_default=True,
+                     help="Submissions built and run at the same time."),
+        click.option("--sandbox-logs", type=click.Path(file_okay=False, path_type=Path),
+                     default=Path("out/sandbox"), show_default=True,
+                     help="Folder for the full build, container and compose logs."),
+        click.option("--keep", is_flag=True,
+                     help="Keep the students' images on the engine (containers and stacks "
+                          "are always removed)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@contextmanager
+def sandbox_runner(sandbox: bool, sandbox_timeout: float, sandbox_jobs: int,
+                   sandbox_logs: Path, keep: bool) -> Iterator[SandboxRunner | None]:
+    """A checked ``SandboxRunner`` (``None`` without ``--sandbox``), swept on the way out,
+    including on Ctrl-C and SIGTERM (turned into KeyboardInterrupt so ``finally`` runs)."""
+    if not sandbox:
+        yield None
+        return
+    from grader.sandbox.engine import SandboxLimits
+
+    limits = SandboxLimits(build_timeout=sandbox_timeout, compose_timeout=sandbox_timeout)
+    runner = SandboxRunner(limits, keep=keep, jobs=sandbox_jobs, log_dir=sandbox_logs)
+    click.echo(f"sandbox: {runner.check()}", err=True)
+
+    def interrupted(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupted)
+    try:
+        yield runner
+    finally:
+        removed = runner.close()
+        if removed:
+            click.echo(f"sandbox: removed {removed} leftover objects of run {runner.run_id}",
+                       err=True)
+        signal.signal(signal.SIGTERM, previous)
+
+
 @main.command()
 @click.argument("folder", type=click.Path(exists=True, path_type=Path))
 @click.option("--rubric", help="Rubric id or YAML file (default: detect the lab).")
@@ -113,14 +169,16 @@ def parse(folder: Path, report_path: Path | None, rubric: str | None, encoding: 
 @click.option("--templates", "templates_dir",
               type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Folder of templates that override the packaged ones by file name.")
+@sandbox_options
 def grade(folder: Path, rubric: str | None, report_path: Path | None, encoding: str | None,
           json_out: Path | None, html_out: Path | None, audience: str, assets: bool,
-          templates_dir: Path | None) -> None:
+          templates_dir: Path | None, **sandbox: Any) -> None:
     """Grade one submission: a per-question table, the total and the mark."""
     forced, rubrics = _rubrics(rubric)
     try:
-        graded = grade_submission(folder, rubrics, forced=forced, report=report_path,
-                                  encoding=encoding)
+        with sandbox_runner(**sandbox) as runner:
+            graded = grade_submission(folder, rubrics, forced=forced, report=report_path,
+                                      encoding=encoding, sandbox=runner)
     except LookupError as exc:
         raise click.BadParameter(f"unknown encoding {encoding!r}", param_hint="--encoding") from exc
     if html_out is not None:
@@ -129,13 +187,14 @@ def grade(folder: Path, rubric: str | None, report_path: Path | None, encoding: 
                            templates=templates_dir)
         click.echo(f"wrote {page}", err=True)
     if json_out is not None:
-        data = json.dumps(sheet_json(graded.sheet, report=graded.report), ensure_ascii=False,
+        data = json.dumps(sheet_json(graded.sheet, report=graded.report,
+                                     sandbox=graded.sandbox), ensure_ascii=False,
                           indent=2) + "\n"
         if str(json_out) == "-":
             sys.stdout.write(data)
             return
         json_out.write_text(data, encoding="utf-8")
-    sheet_table(graded.sheet, console_file=sys.stdout)
+    sheet_table(graded.sheet, console_file=sys.stdout, sandbox=graded.sandbox)
 
 
 @main.group()
@@ -263,6 +322,147 @@ def dashboard(outdir: Path, folders: tuple[Path, ...], rubric: str | None, audie
     index = write_dashboard(entries, outdir / "index.html", templates=templates_dir,
                             rubric=forced or next((r for r in rubrics if r.id == lab), None))
     click.echo(f"wrote {len(taken)} sheets and {index}")
+
+
+@main.group()
+def images() -> None:
+    """Base images for the sandbox on an engine without a registry."""
+
+
+@images.command("prepare")
+@click.option("--force", is_flag=True, help="Remake the images even if they exist.")
+@click.option("--mirror", help="Debian mirror for debootstrap (default: $GRADER_DEBIAN_MIRROR "
+                               "or http://deb.debian.org/debian).")
+@click.option("--only", multiple=True, help="Make only this image (repeatable), e.g. "
+                                            "python:3.11-slim.")
+def images_prepare(force: bool, mirror: str | None, only: tuple[str, ...]) -> None:
+    """Make python:3.11-slim (with FastAPI and Uvicorn) and a postgres:16 stand-in from
+    Debian packages, for offline classrooms and CI (needs root and debootstrap)."""
+    from grader.sandbox.images import prepare_images
+
+    prepare_images(force=force, mirror=mirror, only=only,
+                   echo=lambda line: click.echo(line, err=True))
+
+
+# ---------------------------------------------------------------- class grading (batch)
+
+@main.command()
+@click.argument("class_path", metavar="CLASS", type=click.Path(exists=True, path_type=Path))
+@click.option("--rubric", help="Rubric id or YAML file (default: detect each report's lab).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out"),
+              show_default=True, help="Output folder: results store, sheets, dashboard, CSV.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1),
+              help="Worker processes (default: one per core).")
+@click.option("--timeout", type=click.FloatRange(min=0.1),
+              help="Seconds one submission may take before it is stopped and marked failed "
+                   "(default: 120, or enough for the sandbox's builds with --sandbox).")
+@click.option("--force", is_flag=True, help="Grade every submission again, even unchanged ones.")
+@click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV mapping students to their LMS id and e-mail (student,id,email,…).")
+@click.option("--no-html", is_flag=True, help="Write JSON sheets and CSV only, no HTML pages.")
+@click.option("--no-similarity", is_flag=True, help="Do not look for answers alike.")
+@click.option("--templates", "templates_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder of templates overriding the packaged ones, file by file.")
+@sandbox_options
+def batch(class_path: Path, rubric: str | None, out: Path, jobs: int | None,
+          timeout: float | None, force: bool, roster: Path | None, no_html: bool,
+          no_similarity: bool, templates_dir: Path | None, **sandbox: Any) -> None:
+    """Grade a whole class in parallel: a folder of student folders, a Moodle
+    "download all submissions" zip, or GitHub Classroom clones. Unchanged submissions
+    keep their stored result; run it again after a rubric change or an interruption."""
+    from grader.batch import BatchOptions, RichProgress, run_batch, summary_lines
+
+    try:
+        with sandbox_runner(**sandbox) as runner:
+            options = BatchOptions(class_path, out, rubric=rubric, jobs=jobs, timeout=timeout,
+                                   force=force, roster=roster, html=not no_html,
+                                   similarity=not no_similarity, templates=templates_dir,
+                                   sandbox=runner)
+            summary = run_batch(options, progress=RichProgress())
+    except KeyboardInterrupt:
+        click.echo(f"interrupted: every submission graded so far is kept in {out}; run the "
+                   "same command again to finish", err=True)
+        raise SystemExit(130) from None
+    for line in summary_lines(summary):
+        click.echo(line)
+
+
+@main.command()
+@click.argument("student")
+@click.argument("question", required=False)
+@click.argument("score", required=False, type=float)
+@click.option("--comment", default="", help="Why: shown to the student with the score.")
+@click.option("--clear", is_flag=True, help="Remove the override: the automatic score counts.")
+@click.option("--author", help="Who sets it (default: the login name).")
+@click.option("--history", is_flag=True, help="Show the student's override history.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out"),
+              show_default=True, help="The batch's output folder.")
+def override(student: str, question: str | None, score: float | None, comment: str,
+             clear: bool, author: str | None, history: bool, out: Path) -> None:
+    """Set an instructor's SCORE for one QUESTION of STUDENT's sheet (it wins over the
+    automatic score and survives every re-grade), or --clear it, or show the --history."""
+    import getpass
+    from datetime import UTC, datetime
+
+    from grader.outputs import OVERRIDES_FILE, sync_overrides_file, write_overrides_file
+    from grader.store import STORE_NAME, Store
+
+    if not (out / STORE_NAME).is_file():
+        raise click.ClickException(f"no results in {out}; run 'grader batch CLASS --out {out}' "
+                                   "first")
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    with Store.in_folder(out) as store:
+        sync_overrides_file(store, out / OVERRIDES_FILE, at=now)
+        key = store.resolve_student(student)
+        if history:
+            for entry in store.history(key):
+                if question and entry.question != question:
+                    continue
+                old = "—" if entry.old_score is None else f"{entry.old_score:g}"
+                new = "cleared" if entry.new_score is None else f"{entry.new_score:g}"
+                click.echo(f"{entry.at}  {entry.question}  {old} → {new}  by {entry.author} "
+                           f"({entry.source})  {entry.comment}")
+            return
+        if question is None or (score is None) == (not clear):
+            raise click.UsageError("give QUESTION and SCORE, or QUESTION with --clear")
+        who = author or getpass.getuser()
+        store.set_override(key, question, None if clear else score, comment=comment,
+                           author=who, at=now, source="cli")
+        write_overrides_file(store, out / OVERRIDES_FILE)
+    what = "cleared" if clear else f"set to {score:g}"
+    click.echo(f"{key} {question}: override {what}. 'grader export' uses it now; run "
+               "'grader batch' again to refresh the sheets and the dashboard.")
+
+
+@main.command("export")
+@click.option("--format", "fmt", type=click.Choice(["csv", "moodle", "canvas", "json"]),
+              default="csv", show_default=True, help="Gradebook format.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out"),
+              show_default=True, help="The batch's output folder.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+              help="Where to write (default: a file in --out; '-' for stdout).")
+@click.option("--assignment", help="Canvas: the assignment column's header, e.g. 'TP1 (1234)'.")
+def export_grades(fmt: str, out: Path, output: Path | None, assignment: str | None) -> None:
+    """Export the marks (/20, the rubric's rounding, overrides applied) for an LMS."""
+    from datetime import UTC, datetime
+
+    from grader.export import default_name, export, grade_rows
+    from grader.outputs import OVERRIDES_FILE, sync_overrides_file, write_atomic
+    from grader.store import STORE_NAME, Store
+
+    if not (out / STORE_NAME).is_file():
+        raise click.ClickException(f"no results in {out}; run 'grader batch CLASS --out {out}' "
+                                   "first")
+    with Store.in_folder(out) as store:
+        sync_overrides_file(store, out / OVERRIDES_FILE,
+                            at=datetime.now(UTC).isoformat(timespec="seconds"))
+        text = export(grade_rows(store), fmt, assignment=assignment)
+    if output is not None and str(output) == "-":
+        click.echo(text, nl=False)
+        return
+    target = output or out / default_name(fmt)
+    write_atomic(target, text)
+    click.echo(f"wrote {target}")
 
 
 def run() -> NoReturn:  # pragma: no cover - console entry for ``python -m grader``

@@ -14,7 +14,14 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from grader.models import ImageStatus, Report, ScoreSheet, Submission
+from grader.models import (
+    HealthOutcome,
+    ImageStatus,
+    Report,
+    SandboxOutcome,
+    ScoreSheet,
+    Submission,
+)
 
 PARSE_SCHEMA = 1
 
@@ -85,8 +92,48 @@ SHEET_SCHEMA = 1
 """Version of the score sheet JSON; bumped when a documented key changes meaning."""
 
 
-def sheet_json(sheet: ScoreSheet, *, report: Report | None = None) -> dict[str, Any]:
-    """The ``grader grade --json`` object (documented in the README)."""
+def _health_json(health: HealthOutcome | None) -> dict[str, Any] | None:
+    if health is None:
+        return None
+    return {"ok": health.ok, "status": health.status, "body": health.body,
+            "seconds": health.seconds, "error": health.error, "exit_code": health.exit_code,
+            "logs": health.logs}
+
+
+def sandbox_json(outcome: SandboxOutcome | None) -> dict[str, Any]:
+    """The sheet's ``sandbox`` object: each part ``null`` when it did not run."""
+    if outcome is None:
+        return {"ran": False, "source": None, "files": {}, "build": None, "health": None,
+                "compose": None, "db": None, "refused": [], "rewritten": [], "notes": [],
+                "run_id": None, "log_dir": None}
+    build, compose, db = outcome.build, outcome.compose, outcome.db
+    return {
+        "ran": True,
+        "source": outcome.source,
+        "files": dict(outcome.files),
+        "build": None if build is None else {
+            "ok": build.ok, "seconds": build.seconds, "log_tail": build.log_tail,
+            "error": build.error, "timed_out": build.timed_out, "dockerfile": build.dockerfile,
+            "log_path": build.log_path},
+        "health": _health_json(outcome.health),
+        "compose": None if compose is None else {
+            "ok": compose.ok, "services": dict(compose.services), "seconds": compose.seconds,
+            "error": compose.error, "health": _health_json(compose.health),
+            "logs": compose.logs},
+        "db": None if db is None else {"ok": db.ok, "output": db.output, "service": db.service,
+                                       "error": db.error},
+        "refused": list(outcome.refused),
+        "rewritten": list(outcome.rewritten),
+        "notes": list(outcome.notes),
+        "run_id": outcome.run_id,
+        "log_dir": outcome.log_dir,
+    }
+
+
+def sheet_json(sheet: ScoreSheet, *, report: Report | None = None,
+               sandbox: SandboxOutcome | None = None) -> dict[str, Any]:
+    """The ``grader grade --json`` object (documented in the README); ``sandbox`` is what
+    ``--sandbox`` observed (``pipeline.Graded.sandbox``), ``None`` when it did not run."""
     answers = {a.id: a for a in report.answers} if report is not None else {}
     return {
         "schema": SHEET_SCHEMA,
@@ -118,6 +165,7 @@ def sheet_json(sheet: ScoreSheet, *, report: Report | None = None) -> dict[str, 
         "mark": sheet.mark,
         "out_of": sheet.out_of,
         "diagnostics": [d.as_dict() for d in sheet.diagnostics],
+        "sandbox": sandbox_json(sandbox),
     }
 
 
@@ -125,7 +173,26 @@ def _fmt(value: float) -> str:
     return f"{value:g}"
 
 
-def sheet_table(sheet: ScoreSheet, *, console_file: IO[str]) -> None:
+def sandbox_line(outcome: SandboxOutcome) -> str:
+    """One line summing up the sandbox run, under the ``grader grade`` table."""
+    parts = [f"code: {outcome.source}"]
+    if outcome.build is not None:
+        parts.append(f"build {'ok' if outcome.build.ok else 'FAILED'} "
+                     f"({outcome.build.seconds:g} s)")
+    if outcome.health is not None:
+        parts.append(f"/health {outcome.health.status or '—'}")
+    if outcome.refused:
+        parts.append(f"compose REFUSED ({len(outcome.refused)} violations)")
+    elif outcome.compose is not None:
+        states = " ".join(f"{k}={v}" for k, v in outcome.compose.services)
+        parts.append(f"compose {states or outcome.compose.error or '—'}")
+    if outcome.db is not None:
+        parts.append(f"db {'ok' if outcome.db.ok else 'FAILED'}")
+    return "sandbox: " + " · ".join(parts)
+
+
+def sheet_table(sheet: ScoreSheet, *, console_file: IO[str],
+                sandbox: SandboxOutcome | None = None) -> None:
     """The ``grader grade`` table: one row per question with what is missing."""
     console = Console(file=console_file, highlight=False, soft_wrap=False, width=120)
     title = sheet.rubric_title or "no lab recognised"
@@ -148,6 +215,8 @@ def sheet_table(sheet: ScoreSheet, *, console_file: IO[str]) -> None:
     console.print(table)
     mark = "—" if sheet.mark is None else f"{_fmt(sheet.mark)}/{_fmt(sheet.out_of or 0)}"
     console.print(f"total {_fmt(sheet.total)}/{_fmt(sheet.max_total)}   mark {mark}")
+    if sandbox is not None:
+        console.print(sandbox_line(sandbox), markup=False)
     for diagnostic in sheet.diagnostics:
         if diagnostic.severity != "info":
             console.print(f"  [{diagnostic.severity}] {diagnostic.code}: {diagnostic.message}",

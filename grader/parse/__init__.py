@@ -155,16 +155,17 @@ def _mark_prompts(units: Sequence[Unit], index: PromptIndex) -> None:
     for i, unit in enumerate(units):
         if unit.code is None:
             continue
-        match = index.match_code(unit.code.text)
-        if match is None:
-            continue
         skeleton = "___" in unit.code.text
         neighbours = [units[j] for j in (i - 1, i + 1) if 0 <= j < len(units)]
         # Statement code the student reproduced after a label line ("Question 2.c.
         # Mettre à jour docker-compose.yml") is their answer; only code inside a run of
         # pasted statement prose is the statement's own.
-        if skeleton or any(n.is_prompt and n.kind is UnitKind.TEXT and n.marker is None
-                           and not n.prompt_by_title for n in neighbours):
+        among_copied = any(n.is_prompt and n.kind is UnitKind.TEXT and n.marker is None
+                           and not n.prompt_by_title for n in neighbours)
+        if not (skeleton or among_copied):
+            continue
+        match = index.match_code(unit.code.text, among_copied=among_copied)
+        if match is not None:
             unit.is_prompt = True
             unit.prompt_of = match.question
 
@@ -177,10 +178,19 @@ def _answer(draft: Draft, lines: list[str], images: Sequence[ImageRef]) -> Answe
         # A pasted statement above the answer is not the answer: skip a leading run of
         # copied text when it holds real statement prose, not just a retyped title.
         lead = 0
-        while lead < len(units) and (units[lead].is_prompt or (
-                _is_connector(units[lead]) and lead + 1 < len(units)
-                and units[lead + 1].is_prompt)):
-            lead += 1
+        while lead < len(units):
+            if units[lead].is_prompt:
+                lead += 1
+                continue
+            # A few short lines between two pasted statement lines (a list of downloads
+            # that lost its links, "Puis :") are part of the pasted statement.
+            after = lead
+            while after < len(units) and _is_connector(units[after]):
+                after += 1
+            if after > lead and after < len(units) and units[after].is_prompt:
+                lead = after
+                continue
+            break
         pasted = [u for u in units[:lead] if u.is_prompt and not u.prompt_by_title
                   and u.kind is not UnitKind.HEADING]
         if lead and pasted:

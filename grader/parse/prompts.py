@@ -168,18 +168,19 @@ class PromptIndex:
             return None
         return PromptMatch(self._titles[best[2]][0], best[1])
 
-    def match_code(self, code: str) -> PromptMatch | None:
-        """Whether a code block is text of the statement: a skeleton with its blanks, or a
-        command the statement shows (which only counts as copied among copied prose)."""
+    def match_code(self, code: str, *, among_copied: bool = False) -> PromptMatch | None:
+        """Whether a code block is text of the statement: a skeleton with its blanks, or
+        code the statement shows. ``among_copied`` (the block sits in a run of pasted
+        statement prose) also accepts a near copy (comments dropped, reindented)."""
         key = _key(code)
-        if len(key) < 4:
+        if len(key) < (2 if among_copied else 4):
             return None
         loose = _loose(code)
         best: PromptMatch | None = None
         owner = self._containing(loose)
         if owner is not _NOWHERE and owner is not None:
             return PromptMatch(str(owner), 100.0)
-        if not _BLANKS.search(code):
+        if not (_BLANKS.search(code) or among_copied):
             return None
         for owner, whole in self._code:
             score = fuzz.partial_ratio(key, whole) if len(key) <= len(whole) else 0.0
