@@ -718,29 +718,31 @@ def test_bare_screenshots_fill_skipped_questions_in_order(tp1: Rubric) -> None:
     screenshots with no words between two answers go to the questions skipped
     between them (6.b), and a lead-in followed by screenshots before an answer's text
     gives the first screenshots to the skipped questions (7.a, 7.b) while the answer
-    keeps the last one (7.c)."""
+    keeps the last one (7.c). An answer's only screenshot stays with it (see the next
+    test), so 6.a has one of its own here, as in the real report this mirrors."""
     text = (
         "## Exercice 6 : Base de données\n\n"                      # 1
         "**Connexion :**\n\n"                                       # 3
         "```bash\ndocker compose exec db psql -U demo -d demo\n```\n"  # 5-7
-        "- `exec` : exécute une commande dans un conteneur actif.\n"   # 8
-        "- `-U` : utilisateur PostgreSQL.\n\n"                       # 9
-        "![psql](p20.png)\n\n"                                       # 11
-        "**Informations de connexion :**\n"                          # 13
+        "![shell](p19.png)\n"                                         # 8: 6.a's own screenshot
+        "- `exec` : exécute une commande dans un conteneur actif.\n"   # 9
+        "- `-U` : utilisateur PostgreSQL.\n\n"                       # 10
+        "![psql](p20.png)\n\n"                                       # 12
+        "**Informations de connexion :**\n"                          # 14
         "L'URI serait `postgresql://demo:demo@db:5432/demo` (hostname db, port 5432).\n\n"
         "**Nettoyage des volumes :**\n"                              # 16
         "Avec `docker compose down -v` les volumes sont supprimés : données perdues.\n\n"
-        "**Redémarrage et débogage :**\n"                            # 19 (exercise 7 merged in)
-        "![a](p21.png)\n"                                            # 20
-        "![b](p22.png)\n"                                            # 21
-        "![c](p23.png)\n"                                            # 22
+        "**Redémarrage et débogage :**\n"                            # 20 (exercise 7 merged in)
+        "![a](p21.png)\n"                                            # 21
+        "![b](p22.png)\n"                                            # 22
+        "![c](p23.png)\n"                                            # 23
         "Le redémarrage (`docker compose restart api`) sert après un changement de "
-        "configuration.\n")                                          # 23
+        "configuration.\n")                                          # 24
     found = starts(parse_text(text, tp1))
     assert found["6.a"] == 3
-    assert found["6.b"] == 11
-    assert found["6.c"] == 13
-    assert found["7.a"] == 19 and found["7.b"] == 21 and found["7.c"] == 22
+    assert found["6.b"] == 12
+    assert found["6.c"] == 14
+    assert found["7.a"] == 20 and found["7.b"] == 22 and found["7.c"] == 23
 
 
 def test_command_output_screenshot_stays_with_its_command(tp1: Rubric) -> None:
@@ -763,3 +765,19 @@ def test_command_output_screenshot_stays_with_its_command(tp1: Rubric) -> None:
     assert found["5.d"] == 9
     assert found["5.e"] == 11
     assert [image.src for image in report.answer("5.c").images] == ["a.png", "b.png"]
+
+
+def test_an_answers_only_screenshot_is_not_given_away(tp1: Rubric) -> None:
+    """Text then its screenshot, then the next answer: the skipped question between
+    them does not take the screenshot, which is the only one the first answer has."""
+    text = ("## Exercice 4\n\n"
+            "### Lancement\n"                                         # 3
+            "```bash\ndocker run -p 8000:8000 simple-api\n```\n"      # 4-6
+            "L'option -p relie le port 8000 de l'hôte au port 8000 du conteneur.\n"  # 7
+            "![run](run.png)\n\n"                                     # 8
+            "### Conteneurs actifs\n"                                 # 10
+            "Dans docker ps : le nom serene_napier, l'image simple-api, le port "
+            "0.0.0.0:8000->8000/tcp.\n")                              # 11
+    report = parse_text(text, tp1)
+    assert [image.src for image in report.answer("4.a").images] == ["run.png"]
+    assert report.answer("4.b") is None
