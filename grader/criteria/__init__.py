@@ -16,6 +16,7 @@ from grader.criteria.dockerfile import Dockerfile
 from grader.criteria.evidence import Screenshots
 from grader.criteria.files import Files
 from grader.criteria.python_code import PythonCode
+from grader.criteria.python_functions import PythonFunction
 from grader.criteria.sandbox import Build, ComposeDb, ComposeUp, RunHealth
 from grader.criteria.text import Concepts, Regex
 from grader.rubric import CriterionSpec
@@ -25,6 +26,7 @@ KINDS: tuple[type[Criterion], ...] = (
     Regex,
     Command,
     PythonCode,
+    PythonFunction,
     Dockerfile,
     Compose,
     Screenshots,
