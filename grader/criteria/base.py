@@ -17,6 +17,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -86,6 +87,28 @@ def _inside(block: CodeBlock, answer: Answer | None) -> bool:
 def _block_evidence(block: CodeBlock, source: str) -> Evidence:
     first = block.effective_text.strip().split("\n", 1)[0]
     return Evidence(first[:120], source, block.lines[0])
+
+
+@lru_cache(maxsize=8)
+def _rows(report: str) -> tuple[str, ...]:
+    return tuple(report.split("\n"))
+
+
+def report_line(report: str, first: int, lines: list[str], index: int) -> int | None:
+    """1-based report line of ``lines[index]`` for a code block starting at report line
+    ``first``: the block's lines are matched in order, so fences, blank lines and lines
+    the parser rebuilt are skipped, and a repeated line is found at the right place."""
+    rows = _rows(report)
+    row, found = first - 1, None
+    for number, line in enumerate(lines[:index + 1]):
+        wanted = line.strip()
+        if not wanted:
+            continue
+        match = next((r for r in range(row, min(len(rows), row + 8)) if wanted in rows[r]), None)
+        if match is not None:
+            row = match + 1
+            found = match + 1 if number == index else None
+    return found
 
 
 def where(evidence: Evidence) -> str:

@@ -26,7 +26,7 @@ from typing import Any, Literal
 from dockerfile_parse import DockerfileParser
 from pydantic import Field, field_validator, model_validator
 
-from grader.criteria.base import Context, Criterion, Params, where
+from grader.criteria.base import Context, Criterion, Params, report_line, where
 from grader.models import CodeKind, Evidence, FileKind, Judgement, SourceFile
 
 _INSTRUCTIONS = frozenset({
@@ -204,7 +204,7 @@ class _Where:
             return Evidence(snippet, self.base.source, instruction.line + 1)
         line = self.base.line
         if line is not None:
-            line = _report_line(self.ctx.report.text, line, lines, instruction.line) or line
+            line = report_line(self.ctx.report.text, line, lines, instruction.line) or line
         return Evidence(snippet, self.base.source, line)
 
     def met(self, instruction: _Instruction, note: str | None = None) -> Judgement:
@@ -219,26 +219,6 @@ class _Where:
         return Judgement(fraction, (evidence,), f"{detail}, {where(evidence)}")
 
 
-@lru_cache(maxsize=8)
-def _rows(report: str) -> tuple[str, ...]:
-    return tuple(report.split("\n"))
-
-
-def _report_line(report: str, first: int, lines: list[str], index: int) -> int | None:
-    """1-based report line of ``lines[index]`` for a block starting at report line
-    ``first``: the block's lines are matched in order, so fences, blank lines and lines
-    the parser rebuilt are skipped, and a repeated line is found at the right place."""
-    rows = _rows(report)
-    row, found = first - 1, None
-    for number, line in enumerate(lines[:index + 1]):
-        wanted = line.strip()
-        if not wanted:
-            continue
-        match = next((r for r in range(row, min(len(rows), row + 8)) if wanted in rows[r]), None)
-        if match is not None:
-            row = match + 1
-            found = match + 1 if number == index else None
-    return found
 
 
 def _skeleton(text: str) -> bool:

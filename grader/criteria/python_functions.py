@@ -176,10 +176,10 @@ class PythonFunction(Criterion):
                     best = (fraction, found, detail)
                 if fraction >= 1:
                     return Judgement(1.0, (best[1],) if best[1] else ())
-        fraction, evidence, detail = best
-        if evidence is not None and detail:
-            detail = f"{detail} (fonction {params.function} {where(evidence)})"
-        return Judgement(fraction, (evidence,) if evidence else (), detail or None)
+        fraction, found_at, detail = best
+        if found_at is not None and detail:
+            detail = f"{detail} (fonction {params.function} {where(found_at)})"
+        return Judgement(fraction, (found_at,) if found_at else (), detail or None)
 
 
 def _conditions(params: FunctionParams, function: _Function) -> tuple[float, list[str]]:
