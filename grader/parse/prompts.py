@@ -48,8 +48,8 @@ def _key(text: str) -> str:
 
 
 _LOOSE = re.compile(r"[^a-z0-9]+")
-_COMMAND_LINE = re.compile(r"^(?:sudo )?(?:docker|ls|curl|git|psql|cd|mkdir|tree|cat|python3?|pip3?|"
-                           r"unzip|uvicorn|prefect|select|insert|create)\b")
+_COMMAND_LINE = re.compile(r"^(?:sudo )?(?:docker|ls|curl|git|psql|cd|mkdir|tree|cat|python3?|"
+                           r"pip3?|unzip|uvicorn|prefect|select|insert|create)\b")
 
 
 def _loose(text: str) -> str:
