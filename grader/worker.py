@@ -1,0 +1,202 @@
+"""One grading in a batch worker process: grade, apply overrides, fingerprint, render.
+
+The batch's workers (``grader/batch.py`` runs them in a ``pebble`` pool)
+each receive their rubrics once (``init_worker``), then one ``Task`` per
+submission, and send back an ``Outcome`` whose payloads are already packed
+for the store, so the parent only writes them. A student's crash is caught
+here and becomes a failed outcome with its traceback; a hang or a dying
+worker is turned into one by the parent (``failure``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import shutil
+import tempfile
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from grader.models import Diagnostic, Report, ScoreSheet, Severity, Submission
+from grader.pipeline import Graded
+from grader.rubric import Rubric
+from grader.sheetcodec import StoredOverride, apply_overrides, encode_sheet
+from grader.similarity import answer_prints
+from grader.store import pack
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    student: str
+    slug: str
+    folder: str
+    input_key: str
+    notes: tuple[Diagnostic, ...]
+    overrides: tuple[StoredOverride, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a worker sends back: packed payloads, ready for the store."""
+
+    student: str
+    status: str
+    sheet: bytes
+    mark: float | None
+    rubric_digest: str | None
+    report_path: str | None
+    error: str | None = None
+    similarity: bytes | None = None
+    html_student: bytes | None = None
+    html_instructor: bytes | None = None
+    seconds: float = 0.0
+    flags: tuple[str, ...] = ()
+    note: str = ""
+
+
+def sheet_flags(sheet: ScoreSheet) -> tuple[str, ...]:
+    """The codes of a sheet's warnings and errors, stored beside it for the summary."""
+    return tuple(sorted({d.code for d in sheet.diagnostics if d.severity is not Severity.INFO}))
+
+
+@dataclass(slots=True)
+class _Worker:
+    rubrics: Sequence[Rubric]
+    forced: Rubric | None
+    html: bool
+    similarity: bool
+    templates: Path | None
+    grade: Callable[..., Graded]
+    sandbox: Any = None
+    out: Path | None = None
+    """The output folder: screenshots go next to the pages (``sheets/<slug>_files/``)."""
+
+
+_WORKER: _Worker | None = None
+
+
+def init_worker(rubrics: Sequence[Rubric], forced: Rubric | None, html: bool,
+                 similarity: bool, templates: Path | None, grade_fn: str,
+                 sandbox: tuple[Any, str, bool, Path | None] | None, out: Path) -> None:
+    global _WORKER
+    module, _, name = grade_fn.partition(":")
+    runner = None
+    if sandbox is not None:
+        from grader.sandbox import SandboxRunner
+
+        limits, run_id, keep, log_dir = sandbox
+        runner = SandboxRunner(limits, run_id=run_id, keep=keep, jobs=1, log_dir=log_dir)
+    _WORKER = _Worker(rubrics, forced, html, similarity, templates,
+                      getattr(importlib.import_module(module), name), runner, out)
+
+
+def failed_sheet(student: str, code: str, message: str) -> ScoreSheet:
+    return ScoreSheet(student=student, rubric=None, rubric_title=None, rubric_digest=None,
+                      report_path=None, questions=(), out_of=None,
+                      diagnostics=(Diagnostic(code, message, Severity.ERROR),))
+
+
+def _render(graded: Graded, rubric: Rubric | None, templates: Path | None,
+            assets: tuple[Path, str] | None = None) -> tuple[bytes | None, bytes | None]:
+    """Both audiences' pages, packed. With ``assets`` (output folder, slug), screenshots are
+    files beside the pages (``sheets/<slug>_files/``, hard-linked into ``students/``)
+    rather than base64 inside each page: a class's pages would otherwise carry every
+    screenshot twice through the pipe, the store and the disk."""
+    try:
+        from grader.render import render_sheet
+    except ImportError:  # the HTML views are optional
+        return None, None
+    if assets is None:
+        return (pack(render_sheet(graded, audience="student", rubric=rubric,
+                                  templates=templates)),
+                pack(render_sheet(graded, audience="instructor", rubric=rubric,
+                                  templates=templates)))
+    out, slug = assets
+    (out / ".tmp").mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out / ".tmp") as tmp:
+        folder = Path(tmp) / f"{slug}_files"
+        pages = (render_sheet(graded, audience="student", rubric=rubric, assets=folder,
+                              templates=templates),
+                 render_sheet(graded, audience="instructor", rubric=rubric, assets=folder,
+                              templates=templates))
+        if folder.is_dir():
+            _publish(folder, [out / "sheets" / folder.name, out / "students" / folder.name])
+    return pack(pages[0]), pack(pages[1])
+
+
+def _publish(folder: Path, targets: Sequence[Path]) -> None:
+    """Move each file into the first target and link it into the others, each file
+    appearing complete or not at all (names carry the content's hash, so an existing
+    file is the same file)."""
+    for path in sorted(folder.iterdir()):
+        first = targets[0] / path.name
+        first.parent.mkdir(parents=True, exist_ok=True)
+        if not first.exists():
+            os.replace(path, first)
+        for other in targets[1:]:
+            target = other / path.name
+            if target.exists():
+                continue
+            other.mkdir(parents=True, exist_ok=True)
+            tmp = other / f".{path.name}.tmp{os.getpid()}"
+            try:
+                os.link(first, tmp)
+            except OSError:
+                shutil.copyfile(first, tmp)
+            os.replace(tmp, target)
+
+
+def grade_task(task: Task) -> Outcome:
+    """Grade one submission in a worker. Any exception becomes a failed outcome, with the
+    traceback kept for the instructor: one student's crash never stops the class."""
+    state = _WORKER
+    assert state is not None, "grade_task runs in a worker started by _init_worker"
+    start = time.perf_counter()
+    try:
+        extra = {"sandbox": state.sandbox} if state.sandbox is not None else {}
+        graded = state.grade(task.folder, state.rubrics, forced=state.forced,
+                             student=task.student, **extra)
+        sheet = graded.sheet
+        if task.notes:
+            sheet = replace(sheet, diagnostics=task.notes + sheet.diagnostics)
+        sheet = apply_overrides(sheet, {o.question: o for o in task.overrides})
+        graded = Graded(graded.submission, graded.report, sheet)
+        rubric = next((r for r in state.rubrics if r.id == sheet.rubric), None)
+        prints = (answer_prints(graded.report, rubric)
+                  if rubric is not None and state.similarity else None)
+        html = (_render(graded, rubric, state.templates,
+                        (state.out, task.slug) if state.out is not None else None)
+                if state.html else (None, None))
+    except Exception as exc:  # the student's sheet says what broke; the batch goes on
+        return failure(task, "batch.error", f"grading failed: {type(exc).__name__}: {exc}; "
+                        "the other submissions are not affected",
+                        traceback.format_exc(), time.perf_counter() - start, state)
+    return Outcome(
+        student=task.student, status="graded" if sheet.rubric else "ungraded",
+        sheet=pack(encode_sheet(sheet, graded.report)), mark=sheet.mark,
+        rubric_digest=sheet.rubric_digest, report_path=graded.submission.report_path,
+        similarity=pack(json.dumps(prints)) if prints else None,
+        html_student=html[0], html_instructor=html[1],
+        seconds=time.perf_counter() - start, flags=sheet_flags(sheet))
+
+
+def failure(task: Task, code: str, message: str, error: str, seconds: float,
+             state: _Worker | None = None, templates: Path | None = None) -> Outcome:
+    sheet = failed_sheet(task.student, code, message)
+    sheet = replace(sheet, diagnostics=task.notes + sheet.diagnostics)
+    html: tuple[bytes | None, bytes | None] = (None, None)
+    if state is None or state.html:
+        graded = Graded(Submission(Path(task.folder), task.student, None, "", ""),
+                        Report(None, "", None, ()), sheet)
+        try:
+            html = _render(graded, None, state.templates if state else templates)
+        except Exception:  # a failed page must not hide the failure
+            html = (None, None)
+    return Outcome(task.student, "failed", pack(encode_sheet(sheet)), None, None, None,
+                   error=error, html_student=html[0], html_instructor=html[1],
+                   seconds=seconds, flags=sheet_flags(sheet), note=message)
