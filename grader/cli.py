@@ -25,8 +25,7 @@ from grader.errors import GraderError
 from grader.ingest import read_submission
 from grader.models import Diagnostic, Severity
 from grader.parse import parse_report
-from grader.pipeline import grade_submission
-from grader.sandbox import SandboxRunner
+from grader.pipeline import grade_repository, grade_submission
 from grader.render import (
     AUDIENCES,
     DashboardEntry,
@@ -35,6 +34,7 @@ from grader.render import (
     write_sheet,
 )
 from grader.rubric import load_all_rubrics, load_rubric, resolve_rubric
+from grader.sandbox import SandboxRunner
 from grader.serve import make_server
 from grader.serve import url as server_url
 from grader.views import parse_json, parse_table, sheet_json, sheet_table
@@ -69,7 +69,9 @@ def main() -> None:
 def _rubrics(rubric: str | None):  # type: ignore[no-untyped-def]
     if rubric:
         forced = load_rubric(resolve_rubric(rubric))
-        return forced, [forced]
+        # The other labs stay known, so that a report of another lab is not graded.
+        others = [r for r in load_all_rubrics() if r.id != forced.id]
+        return forced, [forced, *others]
     rubrics = load_all_rubrics()
     if not rubrics:
         raise click.ClickException("no rubric found in ./rubrics; pass --rubric FILE")
@@ -170,31 +172,60 @@ def sandbox_runner(sandbox: bool, sandbox_timeout: float, sandbox_jobs: int,
               type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Folder of templates that override the packaged ones by file name.")
 @sandbox_options
+@click.option("--ocr/--no-ocr", default=True, show_default=True,
+              help="Read the screenshots with Tesseract for the criteria that look at them; "
+                   "without Tesseract they count by their presence and the sheet says so.")
+@click.option("--ocr-cache", type=click.Path(dir_okay=False, path_type=Path),
+              help="SQLite file keeping the text read in each screenshot (by content), so "
+                   "that grading again reads none twice.")
 def grade(folder: Path, rubric: str | None, report_path: Path | None, encoding: str | None,
           json_out: Path | None, html_out: Path | None, audience: str, assets: bool,
-          templates_dir: Path | None, **sandbox: Any) -> None:
+          templates_dir: Path | None, ocr: bool, ocr_cache: Path | None,
+          **sandbox: Any) -> None:
     """Grade one submission: a per-question table, the total and the mark."""
+    import os
+
+    from grader.ocr import OcrCache, SqliteOcrCache
+
     forced, rubrics = _rubrics(rubric)
+    jobs = os.cpu_count() or 1
+    reading: bool | OcrCache = SqliteOcrCache(ocr_cache) if ocr and ocr_cache else ocr
     try:
         with sandbox_runner(**sandbox) as runner:
-            graded = grade_submission(folder, rubrics, forced=forced, report=report_path,
-                                      encoding=encoding, sandbox=runner)
+            if forced is None and report_path is None:
+                # A repository may hold several labs' reports: each gets its own lab.
+                results = grade_repository(folder, rubrics, encoding=encoding, sandbox=runner,
+                                           ocr=reading, ocr_jobs=jobs)
+            else:
+                results = [grade_submission(folder, rubrics, forced=forced, report=report_path,
+                                            encoding=encoding, sandbox=runner, ocr=reading,
+                                            ocr_jobs=jobs)]
     except LookupError as exc:
         raise click.BadParameter(f"unknown encoding {encoding!r}", param_hint="--encoding") from exc
+    several = len(results) > 1
     if html_out is not None:
-        used = forced or next((r for r in rubrics if r.id == graded.sheet.rubric), None)
-        page = write_sheet(graded, html_out, audience=audience, rubric=used, assets=assets,
-                           templates=templates_dir)
-        click.echo(f"wrote {page}", err=True)
+        for graded in results:
+            used = next((r for r in rubrics if r.id == graded.sheet.rubric), None)
+            target = html_out
+            if several and html_out.suffix.lower() == ".html":
+                target = html_out.with_name(f"{html_out.stem}.{graded.sheet.rubric}.html")
+            page = write_sheet(graded, target, audience=audience, rubric=used, assets=assets,
+                               templates=templates_dir)
+            click.echo(f"wrote {page}", err=True)
     if json_out is not None:
-        data = json.dumps(sheet_json(graded.sheet, report=graded.report,
-                                     sandbox=graded.sandbox), ensure_ascii=False,
+        sheets = [sheet_json(g.sheet, report=g.report, sandbox=g.sandbox) for g in results]
+        data = json.dumps(sheets if several else sheets[0], ensure_ascii=False,
                           indent=2) + "\n"
         if str(json_out) == "-":
             sys.stdout.write(data)
             return
         json_out.write_text(data, encoding="utf-8")
-    sheet_table(graded.sheet, console_file=sys.stdout, sandbox=graded.sandbox)
+    for index, graded in enumerate(results):
+        if several:
+            if index:
+                click.echo()
+            click.echo(f"{graded.sheet.report_path} → {graded.sheet.rubric}")
+        sheet_table(graded.sheet, console_file=sys.stdout, sandbox=graded.sandbox)
 
 
 @main.group()
@@ -217,7 +248,7 @@ def rubric_check(file: Path) -> None:
 @click.option("--from", "statement", required=True,
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="The lab statement, in markdown or pasted as plain text.")
-@click.option("--id", "lab_id", required=True, help="The new lab's id, e.g. tp2-ingestion.")
+@click.option("--id", "lab_id", required=True, help="The new lab's id, e.g. tp3-features.")
 @click.option("--title", help="The lab's title (default: the statement's first line).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the draft here (default: stdout).")
@@ -257,7 +288,10 @@ def rubric_show(file: str) -> None:
               help="Port for --serve (default: a free one).")
 @click.option("--no-browser", is_flag=True, help="Only print the address; open nothing.")
 def view(path: Path, serve: bool, port: int, no_browser: bool) -> None:
-    """Open a score sheet or a dashboard (a folder's index.html) in the default browser."""
+    """Open an HTML sheet or dashboard in the browser.
+
+    PATH is a .html file, or a folder whose index.html is opened; with --serve the folder
+    is served on 127.0.0.1 instead (until Ctrl-C)."""
     page = path / "index.html" if path.is_dir() else path
     if not serve:
         if not page.is_file():
@@ -294,8 +328,10 @@ def view(path: Path, serve: bool, port: int, no_browser: bool) -> None:
               help="Folder of templates that override the packaged ones by file name.")
 def dashboard(outdir: Path, folders: tuple[Path, ...], rubric: str | None, audience: str,
               assets: bool, templates_dir: Path | None) -> None:
-    """Grade several submissions, one after the other, into OUTDIR: a sheet per student
-    and index.html, the class dashboard."""
+    """Grade FOLDERs into HTML sheets and a dashboard.
+
+    Each submission is graded in turn; OUTDIR gets <student>.html per student and
+    index.html, the class dashboard with links to the sheets."""
     forced, rubrics = _rubrics(rubric)
     outdir.mkdir(parents=True, exist_ok=True)
     entries: list[DashboardEntry] = []
@@ -336,8 +372,11 @@ def images() -> None:
 @click.option("--only", multiple=True, help="Make only this image (repeatable), e.g. "
                                             "python:3.11-slim.")
 def images_prepare(force: bool, mirror: str | None, only: tuple[str, ...]) -> None:
-    """Make python:3.11-slim (with FastAPI and Uvicorn) and a postgres:16 stand-in from
-    Debian packages, for offline classrooms and CI (needs root and debootstrap)."""
+    """Make the sandbox's base images from Debian packages (no registry needed).
+
+    python:3.11-slim (with FastAPI and Uvicorn) and a postgres:16 stand-in, for offline
+    classrooms and CI; needs root and debootstrap. Existing images are kept unless --force.
+    """
     from grader.sandbox.images import prepare_images
 
     prepare_images(force=force, mirror=mirror, only=only,
@@ -367,11 +406,16 @@ def images_prepare(force: bool, mirror: str | None, only: tuple[str, ...]) -> No
 def batch(class_path: Path, rubric: str | None, out: Path, jobs: int | None,
           timeout: float | None, force: bool, roster: Path | None, no_html: bool,
           no_similarity: bool, templates_dir: Path | None, **sandbox: Any) -> None:
-    """Grade a whole class in parallel: a folder of student folders, a Moodle
-    "download all submissions" zip, or GitHub Classroom clones. Unchanged submissions
-    keep their stored result; run it again after a rubric change or an interruption."""
+    """Grade a whole class in parallel into an output folder.
+
+    CLASS is a folder of student folders, a Moodle "download all submissions" zip, or
+    GitHub Classroom clones. Unchanged submissions keep their stored result: run it again
+    after a rubric change or an interruption."""
     from grader.batch import BatchOptions, RichProgress, run_batch, summary_lines
 
+    source = click.get_current_context().get_parameter_source("sandbox_logs")
+    if source is click.core.ParameterSource.DEFAULT:
+        sandbox["sandbox_logs"] = out / "sandbox"  # beside the class's other outputs
     try:
         with sandbox_runner(**sandbox) as runner:
             options = BatchOptions(class_path, out, rubric=rubric, jobs=jobs, timeout=timeout,
@@ -399,8 +443,10 @@ def batch(class_path: Path, rubric: str | None, out: Path, jobs: int | None,
               show_default=True, help="The batch's output folder.")
 def override(student: str, question: str | None, score: float | None, comment: str,
              clear: bool, author: str | None, history: bool, out: Path) -> None:
-    """Set an instructor's SCORE for one QUESTION of STUDENT's sheet (it wins over the
-    automatic score and survives every re-grade), or --clear it, or show the --history."""
+    """Set an instructor's score for one question of a student's sheet.
+
+    The SCORE wins over the automatic score in sheets and exports and survives every
+    re-grade; --clear removes it, --history lists every change."""
     import getpass
     from datetime import UTC, datetime
 
@@ -443,7 +489,7 @@ def override(student: str, question: str | None, score: float | None, comment: s
               help="Where to write (default: a file in --out; '-' for stdout).")
 @click.option("--assignment", help="Canvas: the assignment column's header, e.g. 'TP1 (1234)'.")
 def export_grades(fmt: str, out: Path, output: Path | None, assignment: str | None) -> None:
-    """Export the marks (/20, the rubric's rounding, overrides applied) for an LMS."""
+    """Export the class's marks for an LMS (overrides applied)."""
     from datetime import UTC, datetime
 
     from grader.export import default_name, export, grade_rows
@@ -456,7 +502,13 @@ def export_grades(fmt: str, out: Path, output: Path | None, assignment: str | No
     with Store.in_folder(out) as store:
         sync_overrides_file(store, out / OVERRIDES_FILE,
                             at=datetime.now(UTC).isoformat(timespec="seconds"))
-        text = export(grade_rows(store), fmt, assignment=assignment)
+        rows = grade_rows(store)
+        text = export(rows, fmt, assignment=assignment)
+    unknown = [r.student.key for r in rows if not r.student.lms_id]
+    if fmt in ("moodle", "canvas") and unknown:
+        click.echo(f"warning: no LMS identifier for {len(unknown)} student(s) "
+                   f"({', '.join(unknown[:5])}{', …' if len(unknown) > 5 else ''}); the LMS "
+                   "will not match them: run 'grader batch' with --roster", err=True)
     if output is not None and str(output) == "-":
         click.echo(text, nl=False)
         return

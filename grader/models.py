@@ -330,6 +330,27 @@ class Override:
 
 
 @dataclass(frozen=True, slots=True)
+class ImageReading:
+    """One screenshot of an answer as the grading saw it (the sheet's ``images``)."""
+
+    path: str
+    """Path relative to the submission folder (the reference as written when unresolved)."""
+    found: bool
+    """The image could be read: a file of the submission or embedded in the report."""
+    ocr_text: str | None = None
+    """Text recognised in it; ``None`` when OCR did not run on it (``note`` says why)."""
+    note: str | None = None
+    """Why there is no text, in French (« OCR non disponible »), or ``None``."""
+
+    def as_dict(self) -> dict[str, object]:
+        data: dict[str, object] = {"path": self.path, "found": self.found,
+                                   "ocr_text": self.ocr_text}
+        if self.note is not None:
+            data["ocr_note"] = self.note
+        return data
+
+
+@dataclass(frozen=True, slots=True)
 class QuestionScore:
     """One question of a score sheet."""
 
@@ -342,6 +363,8 @@ class QuestionScore:
     results: tuple[CriterionResult, ...] = ()
     lines: tuple[int, int] | None = None
     override: Override | None = None
+    images: tuple[ImageReading, ...] = ()
+    """The answer's screenshots and the text OCR read in them."""
 
     @property
     def score(self) -> float:

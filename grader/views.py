@@ -157,6 +157,7 @@ def sheet_json(sheet: ScoreSheet, *, report: Report | None = None,
                              if q.override else None),
                 "missing": list(q.missing),
                 "criteria": [r.as_dict() for r in q.results],
+                "images": [image.as_dict() for image in q.images],
             }
             for q in sheet.questions
         ],

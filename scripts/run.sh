@@ -1,9 +1,7 @@
 #!/usr/bin/env bash
-# Set up, then run the grader on the bundled example class (submissions/).
+# Set up, then batch-grade the bundled example class (submissions/) into out/:
+# the dashboard, a sheet per student (HTML and JSON) and a CSV export.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-for folder in submissions/*/; do
-  .venv/bin/grader grade "$folder"
-  echo
-done
+.venv/bin/grader batch submissions --out out "$@"

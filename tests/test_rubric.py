@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from grader.criteria import REGISTRY
 from grader.errors import RubricError
 from grader.rubric import load_rubric, parse_rubric
 
@@ -64,8 +65,7 @@ def test_unknown_criterion_kind_names_line_and_key() -> None:
     text = MINIMAL.replace("kind: concepts", "kind: concept")
     assert _error(text) == (
         "lab.yaml:12: questions[0].criteria[0].kind: unknown criterion kind 'concept'; "
-        "use one of: concepts, regex, command, python, dockerfile, compose, evidence, files, "
-        "any, all")
+        "use one of: " + ", ".join(REGISTRY))
 
 
 def test_missing_feedback_is_reported_with_its_key() -> None:

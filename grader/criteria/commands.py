@@ -11,11 +11,12 @@ with the expected command through ``grader.criteria.shell``, where the equivalen
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 
 from grader.criteria.base import Context, Criterion, Params, where
 from grader.criteria.shell import (
@@ -239,6 +240,11 @@ class CommandParams(Params):
     """Give the share of expected arguments present when the right (sub)command lacks some."""
     anywhere: bool = False
     """Also accept the command elsewhere in the report (the feedback says where)."""
+    in_: tuple[Literal["text", "code", "screenshots"], ...] = Field(("text", "code"),
+                                                                   alias="in")
+    """Where to look in the answer: its lines (``text`` and ``code`` are read together,
+    prose and code blocks alike) and, with ``screenshots``, the text OCR read in its
+    screenshots (a prompt line ``$ docker build …`` of a terminal capture)."""
 
     @field_validator("command")
     @classmethod
@@ -283,7 +289,12 @@ class Command(Criterion):
         expected = parse_expected(params.command)
         if ctx.answer is None and not params.anywhere:
             return Judgement(0.0, detail="réponse absente")
-        sources = [("answer", _answer_commands)]
+        sources: list[tuple[str, Callable[[Context, str], Iterable[Seen]]]] = []
+        if "text" in params.in_ or "code" in params.in_:
+            sources.append(("answer", _answer_commands))
+        if "screenshots" in params.in_:
+            sources.extend((f"screenshot:{path}", _screenshot_reader(path))
+                           for path in _screenshots(ctx))
         if params.anywhere:
             sources.append(("report", _report_commands))
         near: tuple[Seen, str, Comparison] | None = None
@@ -292,13 +303,29 @@ class Command(Criterion):
                 comparison = compare(expected, seen.invocation)
                 if comparison is None:
                     continue
-                evidence = Evidence(seen.text, source, seen.line)
+                line = None if source.startswith("screenshot:") else seen.line
+                evidence = Evidence(seen.text, source, line)
                 if comparison.complete:
                     detail = f"trouvée {where(evidence)}" if source == "report" else None
                     return Judgement(1.0, (evidence,), detail)
                 if near is None or comparison.found > near[2].found:
                     near = (seen, source, comparison)
         return _miss(params, ctx, near)
+
+
+def _screenshots(ctx: Context) -> list[str]:
+    """Paths of the answer's screenshots that OCR read."""
+    if ctx.answer is None:
+        return []
+    paths = [image.path or image.src for image in ctx.answer.images]
+    return [p for p in dict.fromkeys(paths) if ctx.ocr.get(p)]
+
+
+def _screenshot_reader(path: str) -> Callable[[Context, str], Iterable[Seen]]:
+    """Commands in the OCR text of one screenshot, read as prose (prompt lines are code)."""
+    def read(ctx: Context, program: str) -> Iterable[Seen]:
+        return scan(ctx.ocr.get(path, ""), 1, (), frozenset(), program)
+    return read
 
 
 def _miss(params: CommandParams, ctx: Context,
@@ -310,7 +337,8 @@ def _miss(params: CommandParams, ctx: Context,
         place = "de la réponse et du rapport" if params.anywhere else "de la réponse"
         return Judgement(0.0, detail=f"{wanted} ; absente {place}")
     seen, source, comparison = near
-    evidence = Evidence(seen.text, source, seen.line)
+    evidence = Evidence(seen.text, source,
+                        None if source.startswith("screenshot:") else seen.line)
     differs = ", ".join(comparison.differences)
     detail = f"{wanted} ; vue {where(evidence)} : {seen.text} ({differs})"
     if params.partial and comparison.found:
