@@ -70,16 +70,19 @@ class Folded:
     """Token and stem → token indexes: a synonym's first word is looked up, not scanned."""
     original: str = ""
     """The text as the student wrote it."""
-    source: tuple[int, ...] = ()
-    """For each character of ``flat``, its index in ``original``."""
 
     def as_written(self, begin: int, end: int) -> str:
-        """The original text behind ``flat[begin:end]`` (for evidence shown to people)."""
-        if not self.source or begin >= end:
+        """The original text behind ``flat[begin:end]`` (for evidence shown to people).
+        The character map is only built here, for the few matches shown."""
+        if begin >= end or not self.original:
             return self.flat[begin:end]
-        return self.original[self.source[begin]: self.source[end - 1] + 1]
+        flat, source = _fold_mapped(self.original)
+        if flat != self.flat:  # an exotic character folded differently: show the folded form
+            return self.flat[begin:end]
+        return self.original[source[begin]: source[end - 1] + 1]
 
 
+@lru_cache(maxsize=64)
 def _fold_mapped(text: str) -> tuple[str, tuple[int, ...]]:
     """``fold`` character by character, remembering where each output character came
     from, so that a match can be shown in the student's own spelling."""
@@ -106,7 +109,7 @@ def _fold_mapped(text: str) -> tuple[str, tuple[int, ...]]:
 
 @lru_cache(maxsize=512)
 def prepare(text: str) -> Folded:
-    flat, source = _fold_mapped(text)
+    flat = _SPACES.sub(" ", fold(text))
     tokens: list[str] = []
     offsets: list[int] = []
     for match in _TOKEN.finditer(flat):
@@ -119,7 +122,7 @@ def prepare(text: str) -> Folded:
         if token_stem != token:
             positions.setdefault(token_stem, []).append(index)
     return Folded(flat, tuple(tokens), stems, tuple(offsets),
-                  {k: tuple(v) for k, v in positions.items()}, text, source)
+                  {k: tuple(v) for k, v in positions.items()}, text)
 
 
 Word = tuple[str, str]
@@ -168,9 +171,23 @@ def _starts(text: Folded, wanted: Word, fuzzy: bool) -> list[int]:
     return sorted(found)
 
 
-def find(text: Folded, synonym: str, *, fuzzy: bool = True) -> str | None:
+def may_occur(text: Folded, synonym: str) -> bool:
+    """A cheap necessary condition for an exact (non-fuzzy) ``find``: its first word, or
+    its literal text, is in ``text`` at all. Lets callers skip most synonyms at once."""
+    symbolic, folded, words = _synonym(synonym)
+    if symbolic or not words:
+        return bool(folded) and folded in text.flat
+    stem_, word = words[0]
+    if stem_.endswith("*"):
+        return stem_[:-1] in text.flat
+    return stem_ in text.positions or word in text.positions
+
+
+def find(text: Folded, synonym: str, *, fuzzy: bool = True,
+         written: bool = True) -> str | None:
     """The matched snippet of ``text`` when ``synonym`` occurs in it, else ``None``.
-    ``fuzzy=False`` skips typo tolerance (fast, for the parser's many lookups)."""
+    ``fuzzy=False`` skips typo tolerance and ``written=False`` returns the folded
+    snippet instead of the student's spelling (both fast, for the parser's lookups)."""
     symbolic, folded, words = _synonym(synonym)
     if not folded:
         return None
@@ -185,7 +202,7 @@ def find(text: Folded, synonym: str, *, fuzzy: bool = True) -> str | None:
             return None
         if folded[-1].isalnum() and after.isalnum():
             return None
-        return text.as_written(index, after_index)
+        return text.as_written(index, after_index) if written else folded
     if not words:
         return None
     n = len(text.tokens)
@@ -204,7 +221,7 @@ def find(text: Folded, synonym: str, *, fuzzy: bool = True) -> str | None:
         if ok:
             begin = text.offsets[start]
             end = text.offsets[position] + len(text.tokens[position])
-            return text.as_written(begin, end)
+            return text.as_written(begin, end) if written else text.flat[begin:end]
     return None
 
 

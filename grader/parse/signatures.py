@@ -20,7 +20,7 @@ from grader.models import CodeKind
 from grader.parse.text import strip_markdown
 from grader.parse.units import Unit, UnitKind
 from grader.rubric import Question, Rubric
-from grader.wording import find, fold, prepare
+from grader.wording import find, fold, may_occur, prepare
 
 COMMAND_WEIGHT = 3.0
 KEYWORD_WEIGHT = 1.0
@@ -162,7 +162,9 @@ class AffinityModel:
         found = {k for k, term in self._commands.items() if term.found_in(text)}
         commands = {k for k in found if not any(o in found for o in self._longer[k])}
         prepared = prepare(words)
-        keywords = {k for k in self._keywords if find(prepared, k, fuzzy=False) is not None}
+        keywords = {k for k in self._keywords
+                    if may_occur(prepared, k)
+                    and find(prepared, k, fuzzy=False, written=False) is not None}
         return [self._score(unit, commands, keywords, signature) for signature in self.signatures]
 
     def _score(self, unit: Unit, commands: set[str], keywords: set[str],

@@ -11,12 +11,13 @@ stays whole. Unfenced code found by its shape becomes a code unit too.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from enum import StrEnum
 
 from markdown_it import MarkdownIt
 
 from grader.models import CodeBlock, CodeKind, CodeOrigin
-from grader.parse.code import classify_code, find_code_runs, rebuild_compose
+from grader.parse.code import CodeRun, classify_code, find_code_runs, rebuild_compose
 from grader.parse.markers import Marker, read_marker
 
 _MD = MarkdownIt("commonmark", {"html": True}).enable("table").disable("inline")
@@ -61,7 +62,7 @@ class Unit:
         return self.kind is UnitKind.HEADING or self.marker is not None
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Block:
     kind: str
     start: int
@@ -71,7 +72,8 @@ class _Block:
     level: int = 0
 
 
-def _blocks(text: str) -> list[_Block]:
+@lru_cache(maxsize=16)
+def _blocks(text: str) -> tuple[_Block, ...]:
     """Leaf blocks of the markdown document with their line ranges."""
     out: list[_Block] = []
     quote_depth = 0
@@ -102,7 +104,13 @@ def _blocks(text: str) -> list[_Block]:
             skip_until = end
         elif token.type == "hr":
             out.append(_Block("rule", start, end, quoted))
-    return out
+    return tuple(out)
+
+
+@lru_cache(maxsize=16)
+def _code_runs(lines: tuple[str, ...], skip: tuple[int, ...]) -> list[CodeRun]:
+    """Unfenced code of a text; cached: a report is parsed once per known lab."""
+    return find_code_runs(lines, skip)
 
 
 def _unclosed(block: _Block, lines: list[str]) -> bool:
@@ -153,7 +161,7 @@ def build_units(text: str) -> list[Unit]:
     prose_lines = {i for i, *_ in prose}
     skip = [i for i in range(len(lines)) if i not in prose_lines and lines[i].strip()]
     plain_lines = [_unquote(line, True) for line in lines]
-    runs = find_code_runs(plain_lines, skip)
+    runs = _code_runs(tuple(plain_lines), tuple(skip))
     in_run: dict[int, int] = {}
     for index, run in enumerate(runs):
         for i in range(run.start, run.end + 1):
