@@ -108,22 +108,19 @@ def _render(graded: Graded, rubric: Rubric | None, templates: Path | None,
     rather than base64 inside each page: a class's pages would otherwise carry every
     screenshot twice through the pipe, the store and the disk."""
     try:
-        from grader.render import render_sheet
+        from grader.render import render_sheets
     except ImportError:  # the HTML views are optional
         return None, None
+    audiences = ("student", "instructor")
     if assets is None:
-        return (pack(render_sheet(graded, audience="student", rubric=rubric,
-                                  templates=templates)),
-                pack(render_sheet(graded, audience="instructor", rubric=rubric,
-                                  templates=templates)))
+        pages = render_sheets(graded, audiences=audiences, rubric=rubric, templates=templates)
+        return pack(pages[0]), pack(pages[1])
     out, slug = assets
     (out / ".tmp").mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out / ".tmp") as tmp:
         folder = Path(tmp) / f"{slug}_files"
-        pages = (render_sheet(graded, audience="student", rubric=rubric, assets=folder,
-                              templates=templates),
-                 render_sheet(graded, audience="instructor", rubric=rubric, assets=folder,
-                              templates=templates))
+        pages = render_sheets(graded, audiences=audiences, rubric=rubric, assets=folder,
+                              templates=templates)
         if folder.is_dir():
             _publish(folder, [out / "sheets" / folder.name, out / "students" / folder.name])
     return pack(pages[0]), pack(pages[1])

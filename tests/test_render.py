@@ -27,6 +27,7 @@ from grader.render import (
     DashboardSection,
     render_dashboard,
     render_sheet,
+    render_sheets,
     sheet_filename,
     write_dashboard,
     write_sheet,
@@ -213,6 +214,17 @@ def test_student_view_hides_instructor_material(alice: Graded, tp1_noted: Rubric
     for shown in ("RÉPONSE-ATTENDUE-SECRÈTE", "NOTE-INTERNE", "Réponse attendue",
                   "Notes de correction", "Vue enseignant", "T101:2.a#1"):
         assert shown in instructor
+
+
+def test_pages_rendered_together_match_pages_rendered_alone(alice: Graded,
+                                                           tp1_noted: Rubric) -> None:
+    together = render_sheets(alice, audiences=("student", "instructor"), rubric=tp1_noted)
+    alone = tuple(render_sheet(alice, rubric=tp1_noted, audience=a)
+                  for a in ("student", "instructor"))
+    assert together == alone
+    assert together[0] != together[1]
+    with pytest.raises(ValueError, match="audience"):
+        render_sheets(alice, audiences=("student", "public"))
 
 
 def test_instructor_only_diagnostics_are_filtered(alice: Graded, tp1: Rubric) -> None:

@@ -10,6 +10,7 @@ dashboard's own, allowed by its hash.
 Public API (stable; ``grader batch`` calls it)::
 
     render_sheet(graded, audience="student", rubric=None, assets=None, templates=None) -> str
+    render_sheets(graded, audiences=AUDIENCES, rubric=None, assets=None, templates=None)
     write_sheet(graded, out, audience="student", rubric=None, assets=False, templates=None)
     render_dashboard(entries, rubric=..., audience="instructor", templates=None, extra=None)
     write_dashboard(entries, out, rubric=..., audience="instructor", templates=None, extra=None)
@@ -54,6 +55,7 @@ __all__ = [
     "DashboardSection",
     "render_dashboard",
     "render_sheet",
+    "render_sheets",
     "sheet_filename",
     "write_dashboard",
     "write_sheet",
@@ -102,24 +104,43 @@ def render_sheet(graded: Graded, *, audience: str = "student", rubric: Rubric | 
     Screenshots are embedded as ``data:`` URIs, or, with ``assets`` (a folder that sits
     next to the written page), copied there and linked as ``<assets.name>/<file>``.
     ``templates`` is a folder whose files override the packaged templates by name."""
-    _check_audience(audience)
+    return render_sheets(graded, audiences=(audience,), rubric=rubric, assets=assets,
+                         templates=templates)[0]
+
+
+def render_sheets(graded: Graded, *, audiences: Sequence[str] = AUDIENCES,
+                  rubric: Rubric | None = None, assets: Path | None = None,
+                  templates: Path | None = None) -> tuple[str, ...]:
+    """The sheet for each audience, in order, as ``render_sheet`` would make them.
+
+    The answers' HTML and the screenshots do not depend on the audience: rendered
+    once and shared, they make the pair of pages a batch writes cost little more
+    than one."""
+    for audience in audiences:
+        _check_audience(audience)
     env = environment(templates)
     macros = env.get_template("macros.html.j2").module
     store = ImageStore(graded.submission, assets=assets)
-    builder = SheetBuilder(graded, audience=audience, rubric=rubric, store=store,
-                           thumbnail=macros.thumbnail)  # type: ignore[attr-defined]
-    sheet = graded.sheet
-    context = {
-        **_page(env, with_code=True),
-        "audience": audience,
-        "sheet": sheet,
-        "submission": graded.submission,
-        "rubric": builder.rubric,
-        "exercises": builder.exercises(),
-        "diagnostics": tuple(diagnostic_view(d)
-                             for d in visible_diagnostics(sheet.diagnostics, audience)),
-    }
-    return env.get_template("sheet.html.j2").render(context)
+    answers: dict[str, Any] = {}
+    template = env.get_template("sheet.html.j2")
+    page = _page(env, with_code=True)
+    pages = []
+    for audience in audiences:
+        builder = SheetBuilder(graded, audience=audience, rubric=rubric, store=store,
+                               thumbnail=macros.thumbnail,  # type: ignore[attr-defined]
+                               answers=answers)
+        sheet = graded.sheet
+        pages.append(template.render({
+            **page,
+            "audience": audience,
+            "sheet": sheet,
+            "submission": graded.submission,
+            "rubric": builder.rubric,
+            "exercises": builder.exercises(),
+            "diagnostics": tuple(diagnostic_view(d)
+                                 for d in visible_diagnostics(sheet.diagnostics, audience)),
+        }))
+    return tuple(pages)
 
 
 def render_dashboard(entries: Sequence[DashboardEntry], *, rubric: Rubric | None,

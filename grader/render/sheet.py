@@ -202,8 +202,12 @@ class SheetBuilder:
     """Builds the views of one graded submission for one audience."""
 
     def __init__(self, graded: Graded, *, audience: str, rubric: Rubric | None,
-                 store: ImageStore, thumbnail: Callable[[Shot], Any]) -> None:
+                 store: ImageStore, thumbnail: Callable[[Shot], Any],
+                 answers: dict[str, Any] | None = None) -> None:
         self.graded = graded
+        # Rendered answers by question id: the same for every audience, so the
+        # builders of one student's pages may share them.
+        self._answers = answers if answers is not None else {}
         self.audience = audience
         self.rubric = rubric if rubric is not None and rubric.id == graded.sheet.rubric else None
         self.store = store
@@ -237,7 +241,9 @@ class SheetBuilder:
         answer = self.graded.report.answer(score.id) if score.answered else None
         status, icon, label = question_status(score)
         criteria = tuple(self._criterion(r) for r in score.results)
-        answer_html, gallery, problems, ocr = self._answer(score, answer)
+        if score.id not in self._answers:
+            self._answers[score.id] = self._answer(score, answer)
+        answer_html, gallery, problems, ocr = self._answers[score.id]
         expected = notes = None
         if self.audience == "instructor" and self.rubric is not None:
             question = self.rubric.question(score.id)
