@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from grader.decode import decode_bytes
+from grader.parse import MIN_FIT, detect_lab
 from grader.pipeline import grade_repository, grade_submission
 from grader.rubric import load_all_rubrics, load_rubric, parse_rubric
 from grader.scaffold import draft_rubric, rubric_yaml
@@ -168,3 +170,32 @@ def test_a_report_is_never_graded_with_the_other_lab(tmp_path: Path, rubrics) ->
     sheet = grade_submission(repo, rubrics, forced=tp2).sheet
     assert sheet.mark is None and sheet.questions == ()
     assert any(d.code == "lab.mismatch" for d in sheet.diagnostics)
+
+
+@needs_shared
+@pytest.mark.parametrize("student", STUDENTS)
+@pytest.mark.parametrize("lab", ["tp1-docker", "tp2-ingestion"])
+def test_each_lab_is_told_from_the_other(rubrics, student: str, lab: str) -> None:
+    """Every lab is parsed (an unnamed file), and each report fits its own lab clearly
+    better than the other: labels like ``2.a`` exist in both labs and must not decide."""
+    path = _tp1_report(student) if lab == "tp1-docker" else _tp2_report(student)
+    best, fits = detect_lab(decode_bytes(path.read_bytes()).text, rubrics, path="README.md")
+    assert best is not None and best.rubric.id == lab
+    assert len(fits) == 2
+    own, other = fits
+    assert other.fit < MIN_FIT <= own.fit
+    assert own.fit - other.fit >= 0.25
+
+
+@needs_shared
+def test_a_named_report_is_parsed_once_unless_misnamed(rubrics) -> None:
+    """A report named for its lab that fits it well is not parsed with the other lab; a
+    TP2 report saved as ``rapport_tp1.md`` is still recognised as TP2."""
+    tp1_text = decode_bytes(_tp1_report("s01").read_bytes()).text
+    best, fits = detect_lab(tp1_text, rubrics, path="reports/rapport_tp1.md")
+    assert best is not None and best.rubric.id == "tp1-docker"
+    assert [f.rubric.id for f in fits] == ["tp1-docker"]
+    tp2_text = decode_bytes(_tp2_report("s01").read_bytes()).text
+    best, fits = detect_lab(tp2_text, rubrics, path="reports/rapport_tp1.md")
+    assert best is not None and best.rubric.id == "tp2-ingestion"
+    assert {f.rubric.id for f in fits} == {"tp1-docker", "tp2-ingestion"}
