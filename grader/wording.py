@@ -183,6 +183,31 @@ def may_occur(text: Folded, synonym: str) -> bool:
     return stem_ in text.positions or word in text.positions
 
 
+class SynonymIndex:
+    """Many synonyms looked up in many texts: each text yields, at the cost of a dict
+    lookup per distinct word, the synonyms that ``may_occur`` in it (same result as
+    calling ``may_occur`` on every synonym, which is the parser's hot loop)."""
+
+    def __init__(self, synonyms: Sequence[str]) -> None:
+        self._by_word: dict[str, list[str]] = {}
+        self._literal: list[str] = []
+        for synonym in synonyms:
+            symbolic, folded, words = _synonym(synonym)
+            if symbolic or not words or words[0][0].endswith("*"):
+                self._literal.append(synonym)
+                continue
+            for key in dict.fromkeys(words[0]):
+                self._by_word.setdefault(key, []).append(synonym)
+
+    def candidates(self, text: Folded) -> set[str]:
+        found = {synonym for synonym in self._literal if may_occur(text, synonym)}
+        by_word = self._by_word
+        for key in text.positions:
+            if key in by_word:
+                found.update(by_word[key])
+        return found
+
+
 def find(text: Folded, synonym: str, *, fuzzy: bool = True,
          written: bool = True) -> str | None:
     """The matched snippet of ``text`` when ``synonym`` occurs in it, else ``None``.

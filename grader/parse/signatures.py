@@ -20,7 +20,7 @@ from grader.models import CodeKind
 from grader.parse.text import strip_markdown
 from grader.parse.units import Unit, UnitKind
 from grader.rubric import Question, Rubric
-from grader.wording import find, fold, may_occur, prepare
+from grader.wording import SynonymIndex, find, fold, prepare
 
 COMMAND_WEIGHT = 3.0
 KEYWORD_WEIGHT = 1.0
@@ -147,7 +147,7 @@ class AffinityModel:
         # A word in many titles (``docker``) tells the questions apart no better than noise.
         weak = {w for w, n in title_df.items() if n >= 3} | set(common_words)
         self._commands = commands
-        self._keywords = tuple(sorted(keywords - weak))
+        self._keywords = SynonymIndex(sorted(keywords - weak))
         self._command_weight = {k: COMMAND_WEIGHT / n for k, n in command_df.items()}
         self._keyword_df = keyword_df
         # ``docker ps`` must not count where the text says ``docker ps -a`` (another question).
@@ -162,9 +162,8 @@ class AffinityModel:
         found = {k for k, term in self._commands.items() if term.found_in(text)}
         commands = {k for k in found if not any(o in found for o in self._longer[k])}
         prepared = prepare(words)
-        keywords = {k for k in self._keywords
-                    if may_occur(prepared, k)
-                    and find(prepared, k, fuzzy=False, written=False) is not None}
+        keywords = {k for k in self._keywords.candidates(prepared)
+                    if find(prepared, k, fuzzy=False, written=False) is not None}
         return [self._score(unit, commands, keywords, signature) for signature in self.signatures]
 
     def _score(self, unit: Unit, commands: set[str], keywords: set[str],
