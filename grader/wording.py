@@ -28,9 +28,16 @@ _QUOTES = str.maketrans({"’": "'", "‘": "'", "´": "'", "“": '"', "”": '
 def fold(text: str) -> str:
     """Lowercase, strip accents, unify quotes and dashes, collapse spaces."""
     text = text.translate(_QUOTES)
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _SPACES.sub(" ", stripped).strip().lower()
+    if not text.isascii():
+        # French accents decompose into U+0300–U+036F, dropped by one C-level translate;
+        # only text with other non-ASCII characters left is scanned for combining marks.
+        text = unicodedata.normalize("NFKD", text).translate(_ACCENTS)
+        if not text.isascii():
+            text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return _SPACES.sub(" ", text).strip().lower()
+
+
+_ACCENTS = dict.fromkeys(range(0x300, 0x370))
 
 FUZZY_THRESHOLD = 85
 """Similarity (0–100) above which a long word counts as a misspelling of the synonym."""
@@ -43,6 +50,7 @@ _TOKEN = re.compile(r"[a-z0-9]+")
 _SYMBOLIC = re.compile(r"[^a-z0-9\s'\-]")
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """Strip common French/English endings so that inflections share a stem."""
     if len(word) <= 4 or not word.isalpha():
