@@ -45,17 +45,21 @@ from pebble import ProcessExpired, ProcessPool
 from grader.archives import Discovery, Limits, discover, slugify
 from grader.digests import code_digest, folder_digest, load_rubrics
 from grader.errors import GraderError
+from grader.ocr import engine_id as ocr_engine
 from grader.outputs import OVERRIDES_FILE, sync_overrides_file, write_outputs
 from grader.roster import Roster, load_roster
 from grader.rubric import Rubric
 from grader.sheetcodec import overrides_digest
-from grader.store import NewResult, Store, StudentRecord
+from grader.store import STORE_NAME, NewResult, Store, StudentRecord
 from grader.worker import Outcome, Task, failure, grade_task, init_worker
 
 if TYPE_CHECKING:
     from grader.sandbox import SandboxRunner
 
 DEFAULT_TIMEOUT = 120.0
+OCR_ALLOWANCE = 180.0
+"""Seconds added to the default deadline when screenshots are read (about 1 s each, and
+a worker stopped mid-way keeps in the store what it had read)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +86,10 @@ class BatchOptions:
     grade_fn: str = "grader.pipeline:grade_submission"
     """What workers call to grade one folder (``module:function``); tests swap in a
     function that crashes or hangs, the way a real submission can."""
+    ocr: bool = True
+    """Read the screenshots (Tesseract) in the workers, their texts cached in the results
+    store by content (``--no-ocr``: off). Without Tesseract the sheets say so and
+    screenshots count by their presence."""
 
 
 class Progress(Protocol):
@@ -214,7 +222,8 @@ def _run(options: BatchOptions, out: Path, started: float,
         fresh: dict[str, tuple[int, int, str]] = {}
         settings = json.dumps([code_digest(), rubric_digest, forced.id if forced else None,
                                options.html, options.similarity,
-                               str(options.templates or ""), options.sandbox is not None])
+                               str(options.templates or ""), options.sandbox is not None]
+                              + ([ocr_engine()] if options.ocr else []))
         latest = store.latest_keys()
         tasks: list[Task] = []
         reused: dict[str, int] = {}
@@ -270,7 +279,8 @@ def _grade_all(tasks: Sequence[Task], options: BatchOptions, forced: Rubric | No
     context.set_forkserver_preload(["grader.worker", "grader.render"])
     pool = ProcessPool(max_workers=jobs, context=context, initializer=init_worker,
                        initargs=(tuple(rubrics), forced, options.html, options.similarity,
-                                 options.templates, options.grade_fn, sandbox, options.out))
+                                 options.templates, options.grade_fn, sandbox, options.out,
+                                 options.out / STORE_NAME if options.ocr else None))
     futures: dict[Future[Outcome], Task] = {}
     try:
         for task in tasks:
@@ -302,13 +312,16 @@ def _grade_all(tasks: Sequence[Task], options: BatchOptions, forced: Rubric | No
 
 def task_timeout(options: BatchOptions) -> float:
     """The per-submission deadline: given, or the default, or (with the sandbox) two
-    builds, two compose runs and the readiness waits."""
+    builds, two compose runs and the readiness waits; plus ``OCR_ALLOWANCE`` when the
+    screenshots are read."""
     if options.timeout is not None:
         return options.timeout
+    extra = OCR_ALLOWANCE if options.ocr else 0.0
     if options.sandbox is not None:
         limits = options.sandbox.limits
-        return 2 * limits.build_timeout + 2 * limits.compose_timeout + 4 * limits.ready_timeout
-    return DEFAULT_TIMEOUT
+        return (2 * limits.build_timeout + 2 * limits.compose_timeout
+                + 4 * limits.ready_timeout + extra)
+    return DEFAULT_TIMEOUT + extra
 
 
 def _outcome(future: Future[Outcome], task: Task, options: BatchOptions) -> Outcome:

@@ -185,9 +185,11 @@ def grade(folder: Path, rubric: str | None, report_path: Path | None, encoding: 
     """Grade one submission: a per-question table, the total and the mark."""
     import os
 
-    from grader.ocr import OcrCache, SqliteOcrCache
+    from grader.ocr import OcrCache, SqliteOcrCache, unavailable_reason
 
     forced, rubrics = _rubrics(rubric)
+    if ocr and (reason := unavailable_reason()) is not None:
+        click.echo(f"ocr: screenshots will count by their presence only: {reason}", err=True)
     jobs = os.cpu_count() or 1
     reading: bool | OcrCache = SqliteOcrCache(ocr_cache) if ocr and ocr_cache else ocr
     try:
@@ -403,16 +405,22 @@ def images_prepare(force: bool, mirror: str | None, only: tuple[str, ...]) -> No
 @click.option("--templates", "templates_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder of templates overriding the packaged ones, file by file.")
 @sandbox_options
+@click.option("--ocr/--no-ocr", default=True, show_default=True,
+              help="Read the screenshots with Tesseract (in the workers, cached in the results "
+                   "store); without Tesseract they count by their presence.")
 def batch(class_path: Path, rubric: str | None, out: Path, jobs: int | None,
           timeout: float | None, force: bool, roster: Path | None, no_html: bool,
-          no_similarity: bool, templates_dir: Path | None, **sandbox: Any) -> None:
+          no_similarity: bool, templates_dir: Path | None, ocr: bool, **sandbox: Any) -> None:
     """Grade a whole class in parallel into an output folder.
 
     CLASS is a folder of student folders, a Moodle "download all submissions" zip, or
     GitHub Classroom clones. Unchanged submissions keep their stored result: run it again
     after a rubric change or an interruption."""
     from grader.batch import BatchOptions, RichProgress, run_batch, summary_lines
+    from grader.ocr import unavailable_reason
 
+    if ocr and (reason := unavailable_reason()) is not None:
+        click.echo(f"ocr: screenshots will count by their presence only: {reason}", err=True)
     source = click.get_current_context().get_parameter_source("sandbox_logs")
     if source is click.core.ParameterSource.DEFAULT:
         sandbox["sandbox_logs"] = out / "sandbox"  # beside the class's other outputs
@@ -421,7 +429,7 @@ def batch(class_path: Path, rubric: str | None, out: Path, jobs: int | None,
             options = BatchOptions(class_path, out, rubric=rubric, jobs=jobs, timeout=timeout,
                                    force=force, roster=roster, html=not no_html,
                                    similarity=not no_similarity, templates=templates_dir,
-                                   sandbox=runner)
+                                   sandbox=runner, ocr=ocr)
             summary = run_batch(options, progress=RichProgress())
     except KeyboardInterrupt:
         click.echo(f"interrupted: every submission graded so far is kept in {out}; run the "

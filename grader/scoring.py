@@ -16,9 +16,13 @@ from functools import lru_cache
 from typing import Any
 
 from grader.criteria import REGISTRY, Context
+from grader.criteria.screens import wrong_screenshots
 from grader.models import (
+    Answer,
     CriterionResult,
     Diagnostic,
+    ImageReading,
+    ImageStatus,
     Judgement,
     Override,
     QuestionScore,
@@ -91,28 +95,66 @@ def question_share(results: Sequence[CriterionResult]) -> float:
     return share
 
 
+OCR_NOT_RUN = "OCR non disponible"
+"""Note of a screenshot whose text was not read because OCR did not run at all."""
+OCR_FAILED = "capture illisible par l'OCR"
+
+
+def image_readings(answer: Answer | None, ocr: Mapping[str, str] | None,
+                   note: str | None = None) -> tuple[ImageReading, ...]:
+    """The answer's screenshots with the text OCR read in each (``ocr``: path → text,
+    ``None`` when OCR did not run; ``note`` then says why)."""
+    if answer is None:
+        return ()
+    readings: dict[str, ImageReading] = {}
+    for image in answer.images:
+        path = image.path or image.src
+        found = image.status in (ImageStatus.FOUND, ImageStatus.EMBEDDED)
+        if path in readings:
+            continue
+        if not found:
+            readings[path] = ImageReading(path, False)
+        elif ocr is None:
+            readings[path] = ImageReading(path, True, None, note or OCR_NOT_RUN)
+        elif path in ocr:
+            readings[path] = ImageReading(path, True, ocr[path])
+        else:
+            readings[path] = ImageReading(path, True, None, OCR_FAILED)
+    return tuple(readings.values())
+
+
 def score_question(question: Question, ctx: Context,
-                   override: Override | None = None) -> QuestionScore:
+                   override: Override | None = None,
+                   images: tuple[ImageReading, ...] = ()) -> QuestionScore:
     results = tuple(judge_criterion(spec, i, ctx) for i, spec in enumerate(question.criteria))
     auto = round(question.points * question_share(results), SCORE_DECIMALS)
     answer = ctx.answer
     return QuestionScore(id=question.id, title=question.title, points=question.points,
                          auto_score=auto, answered=answer is not None, results=results,
-                         lines=answer.lines if answer is not None else None, override=override)
+                         lines=answer.lines if answer is not None else None, override=override,
+                         images=images)
 
 
 def score_report(report: Report, rubric: Rubric, *, student: str,
                  sources: Sequence[SourceFile] = (), ocr: Mapping[str, str] | None = None,
                  sandbox: Any = None, overrides: Mapping[str, Override] | None = None,
-                 diagnostics: Sequence[Diagnostic] = ()) -> ScoreSheet:
-    """Grade every graded question of ``rubric`` on ``report``."""
+                 diagnostics: Sequence[Diagnostic] = (), ocr_note: str | None = None
+                 ) -> ScoreSheet:
+    """Grade every graded question of ``rubric`` on ``report``. ``ocr`` is the text read
+    in the answers' screenshots (image path → text), ``None`` when OCR did not run
+    (``ocr_note`` then says why on each screenshot, default « OCR non disponible »)."""
     overrides = overrides or {}
     questions: list[QuestionScore] = []
+    texts = dict(ocr or {})
     for question in rubric.graded_questions:
-        ctx = Context(question=question, answer=report.answer(question.id), report=report,
-                      sources=tuple(sources), ocr=dict(ocr or {}), sandbox=sandbox)
-        questions.append(score_question(question, ctx, overrides.get(question.id)))
+        answer = report.answer(question.id)
+        ctx = Context(question=question, answer=answer, report=report,
+                      sources=tuple(sources), ocr=texts, sandbox=sandbox)
+        questions.append(score_question(question, ctx, overrides.get(question.id),
+                                        image_readings(answer, ocr, ocr_note)))
     notes = list(diagnostics)
+    if texts:
+        notes.extend(wrong_screenshots(report, rubric, texts))
     unanswered = [q.id for q in questions if not q.answered]
     if unanswered:
         notes.append(Diagnostic("answer.not_found", "no answer found for "

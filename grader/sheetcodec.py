@@ -19,6 +19,7 @@ from grader.models import (
     CriterionResult,
     Diagnostic,
     Evidence,
+    ImageReading,
     Override,
     QuestionScore,
     Report,
@@ -105,7 +106,9 @@ def sheet_from_json(data: Mapping[str, Any]) -> ScoreSheet:
             lines=tuple(q["lines"]) if q.get("lines") else None,
             override=Override(override["score"], override.get("comment", ""),
                               override.get("author", ""), override.get("at", ""))
-            if override else None))
+            if override else None,
+            images=tuple(ImageReading(i["path"], i["found"], i.get("ocr_text"),
+                                      i.get("ocr_note")) for i in q.get("images", []))))
     rounding = data.get("rounding")
     return ScoreSheet(
         student=data["student"], rubric=data.get("rubric"),

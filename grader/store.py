@@ -9,6 +9,12 @@ run whose inputs were identical (``input_key``: the files' hashes, the rubric
 digest, the grader version, the student's overrides), so each run's sheets
 can be found again and an unchanged re-run does no grading at all.
 
+The ``ocr_cache`` table keeps the text OCR read in each screenshot, by the
+SHA-256 of its bytes (``grader.ocr.SqliteOcrCache``): a re-grade reads no
+screenshot twice. It is the one table the batch's workers write themselves,
+one short transaction per image, so that a worker killed on a timeout keeps
+what it had read; it holds no result.
+
 Overrides are the instructor's: they live here with their full history (who,
 when, old and new value) and are applied to every sheet, whatever re-grade
 happens. An override remembers the automatic score it replaced, so a
@@ -31,6 +37,7 @@ from grader.models import (
     Override,
     ScoreSheet,
 )
+from grader.ocr import OCR_TABLE_SQL
 from grader.roster import normalize
 from grader.sheetcodec import StoredOverride, sheet_from_json
 
@@ -65,6 +72,7 @@ CREATE TABLE IF NOT EXISTS file_hashes (
     sha256 TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS cache (key TEXT PRIMARY KEY, digest TEXT NOT NULL, value BLOB);
 """
+_SCHEMA_SQL += OCR_TABLE_SQL  # screenshots' text by content (grader.ocr.SqliteOcrCache)
 
 
 class StoreError(GraderError):

@@ -75,6 +75,9 @@ class _Worker:
     sandbox: Any = None
     out: Path | None = None
     """The output folder: screenshots go next to the pages (``sheets/<slug>_files/``)."""
+    ocr: Any = None
+    """The OCR cache (``grader.ocr.SqliteOcrCache`` on the results store) when screenshots
+    are read; ``None`` when they are not."""
 
 
 _WORKER: _Worker | None = None
@@ -82,7 +85,8 @@ _WORKER: _Worker | None = None
 
 def init_worker(rubrics: Sequence[Rubric], forced: Rubric | None, html: bool,
                  similarity: bool, templates: Path | None, grade_fn: str,
-                 sandbox: tuple[Any, str, bool, Path | None] | None, out: Path) -> None:
+                 sandbox: tuple[Any, str, bool, Path | None] | None, out: Path,
+                 ocr: Path | None = None) -> None:
     global _WORKER
     module, _, name = grade_fn.partition(":")
     runner = None
@@ -91,8 +95,13 @@ def init_worker(rubrics: Sequence[Rubric], forced: Rubric | None, html: bool,
 
         limits, run_id, keep, log_dir = sandbox
         runner = SandboxRunner(limits, run_id=run_id, keep=keep, jobs=1, log_dir=log_dir)
+    cache = None
+    if ocr is not None:  # the store's file: this worker's own connection to its OCR table
+        from grader.ocr import SqliteOcrCache
+
+        cache = SqliteOcrCache(ocr)
     _WORKER = _Worker(rubrics, forced, html, similarity, templates,
-                      getattr(importlib.import_module(module), name), runner, out)
+                      getattr(importlib.import_module(module), name), runner, out, cache)
 
 
 def failed_sheet(student: str, code: str, message: str) -> ScoreSheet:
@@ -156,6 +165,8 @@ def grade_task(task: Task) -> Outcome:
     start = time.perf_counter()
     try:
         extra = {"sandbox": state.sandbox} if state.sandbox is not None else {}
+        if state.ocr is not None:
+            extra["ocr"] = state.ocr
         graded = state.grade(task.folder, state.rubrics, forced=state.forced,
                              student=task.student, **extra)
         sheet = graded.sheet

@@ -11,9 +11,17 @@ question's points, mean absolute error, quadratic weighted kappa on the
 0/0.5/1 scale, and each report's mark /20 error. Reports of another lab must
 get no mark.
 
+Screenshots (``--ocr``, the default when Tesseract is available; ``--no-ocr`` grades
+by their presence only): for the reports whose screenshots are in the corpus, the share
+of screenshot checks (questions whose rubric says what the screenshot ``shows``, answered
+with a screenshot that OCR read) whose screenshots OCR confirms, overall and by the
+instructors' grade. OCR results are cached in ``--ocr-cache``
+(``~/.cache/docker-tp-grader/ocr-cache.sqlite``),
+so only the first run pays for Tesseract.
+
 Usage::
 
-    python scripts/evaluate.py [CORPUS_DIR] [--rubric tp1-docker] [--verbose]
+    python scripts/evaluate.py [CORPUS_DIR] [--rubric tp1-docker] [--verbose] [--no-ocr]
 
 Labels are ``labels/<folder>.A.yaml`` (and ``.B``): ``report`` (path relative
 to the corpus folder, or a folder name), ``lab``, ``no_lines`` (ids only), and
@@ -23,6 +31,7 @@ to the corpus folder, or a folder name), ``lab``, ``no_lines`` (ids only), and
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -163,8 +172,53 @@ def quadratic_kappa(a: list[float], b: list[float], levels: tuple[float, ...] = 
     return 1 - num / den if den else 1.0
 
 
-def evaluate_grading(cases: list[Case], rubrics, verbose: bool) -> dict[str, float]:
+@dataclass
+class Confirmation:
+    """Screenshot checks of the reports whose screenshots are in the corpus."""
+
+    checked: list[tuple[str, str, bool, float]] = field(default_factory=list)
+    """(report, question, confirmed by OCR, instructors' mean grade)."""
+
+    def add(self, case: Case, graded, rubric, human: dict[str, float]) -> None:
+        from grader.criteria.screens import question_shows, readable, shown
+
+        readings = {q.id: q.images for q in graded.sheet.questions}
+        for question in rubric.graded_questions:
+            groups = question_shows(question)
+            texts = [(i.path, i.ocr_text) for i in readings.get(question.id, ())
+                     if i.found and readable(i.ocr_text)]
+            if not groups or not texts:
+                continue
+            confirmed = not shown(texts, groups).missing
+            self.checked.append((case.name, question.id, confirmed,
+                                 human.get(question.id, 0.0)))
+
+    def print(self, verbose: bool) -> None:
+        if not self.checked:
+            print("screenshots: no screenshot check (no OCR text, or no 'shows' in the rubric)")
+            return
+        total = len(self.checked)
+        yes = sum(1 for c in self.checked if c[2])
+        full = [c for c in self.checked if c[3] >= 0.75]
+        low = [c for c in self.checked if c[3] < 0.75]
+        print(f"screenshots: OCR confirms {yes}/{total} = {yes / total:.1%} of screenshot "
+              f"checks; where the instructors gave ≥ 0.75: "
+              f"{sum(c[2] for c in full)}/{len(full)}, below: {sum(c[2] for c in low)}/"
+              f"{len(low)}")
+        unconfirmed = [f"{r}:{q}" for r, q, ok, _ in self.checked if not ok]
+        if unconfirmed:
+            print(f"  not confirmed: {' '.join(unconfirmed)}")
+        if verbose:
+            for report, question, ok, grade in self.checked:
+                print(f"    {report} {question} {'confirmed' if ok else 'NOT confirmed'} "
+                      f"(instructors {grade:g})")
+
+
+def evaluate_grading(cases: list[Case], rubrics, verbose: bool, ocr=False
+                     ) -> dict[str, float]:
     from grader.pipeline import grade_submission
+
+    confirmation = Confirmation()
 
     pairs_auto: list[float] = []
     pairs_human: list[float] = []
@@ -174,7 +228,7 @@ def evaluate_grading(cases: list[Case], rubrics, verbose: bool) -> dict[str, flo
     print(f"{'report':<10} {'mark':>6} {'human':>6} {'error':>6}  questions off by more than 0.25")
     for case in cases:
         report = case.report if not case.report.is_dir() else None
-        graded = grade_submission(case.folder, rubrics, report=report)
+        graded = grade_submission(case.folder, rubrics, report=report, ocr=ocr)
         sheet = graded.sheet
         expected_lab = _expected_lab(case, rubrics)
         if expected_lab is None:
@@ -200,6 +254,8 @@ def evaluate_grading(cases: list[Case], rubrics, verbose: bool) -> dict[str, flo
                 within += 1
             else:
                 off.append(f"{qid}:{got:.2f}/{expected:g}")
+        used = next(r for r in rubrics if r.id == sheet.rubric)
+        confirmation.add(case, graded, used, human)
         human_mark = sum(human.values()) / graded_count * 20
         mark = sheet.mark if sheet.mark is not None else 0.0
         mark_errors.append(mark - human_mark)
@@ -219,6 +275,7 @@ def evaluate_grading(cases: list[Case], rubrics, verbose: bool) -> dict[str, flo
     print(f"\noverall: {within}/{n} = {share:.1%} of questions within 0.25, MAE {mae:.3f}, "
           f"QWK {kappa:.3f}; marks within 1.5: {inside}/{len(mark_errors)} "
           f"(worst {worst:.2f}); other labs not graded: {other_ok}/{other}")
+    confirmation.print(verbose)
     return {"within": share, "mae": mae, "qwk": kappa, "worst_mark": worst}
 
 
@@ -230,6 +287,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verbose", "-v", action="store_true")
     parser.add_argument("--parsing-only", action="store_true")
     parser.add_argument("--grading-only", action="store_true")
+    parser.add_argument("--ocr", action=argparse.BooleanOptionalAction, default=None,
+                        help="read the screenshots with Tesseract (default: when available)")
+    cache_home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    parser.add_argument("--ocr-cache", type=Path,
+                        default=cache_home / "docker-tp-grader" / "ocr-cache.sqlite",
+                        help="SQLite file keeping OCR results between runs")
     args = parser.parse_args(argv)
     if not (args.corpus / "labels").is_dir():
         print(f"no labels under {args.corpus}; pass the corpus folder", file=sys.stderr)
@@ -241,8 +304,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"== parsing: {len(cases)} labelled reports in {args.corpus}\n")
         evaluate_parsing(cases, rubrics, args.verbose)
     if not args.parsing_only:
-        print(f"\n== grading: {len(cases)} labelled reports\n")
-        evaluate_grading(cases, rubrics, args.verbose)
+        from grader import ocr as reader
+
+        use_ocr = reader.available() if args.ocr is None else args.ocr
+        if use_ocr and not reader.available():
+            print(f"--ocr: {reader.unavailable_reason()}", file=sys.stderr)
+            return 2
+        cache = reader.SqliteOcrCache(args.ocr_cache) if use_ocr else False
+        print(f"\n== grading: {len(cases)} labelled reports, OCR "
+              f"{'on (' + reader.engine_id() + ')' if use_ocr else 'off'}\n")
+        evaluate_grading(cases, rubrics, args.verbose, ocr=cache)
     return 0
 
 
