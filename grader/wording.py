@@ -200,7 +200,7 @@ class SynonymIndex:
         self._by_word: dict[str, list[str]] = {}
         self._literal: list[str] = []
         for synonym in synonyms:
-            symbolic, folded, words = _synonym(synonym)
+            symbolic, _folded, words = _synonym(synonym)
             if symbolic or not words or words[0][0].endswith("*"):
                 self._literal.append(synonym)
                 continue

@@ -259,7 +259,7 @@ def _fit(report: Report, rubric: Rubric) -> float:
         return 0.0
     model = affinity_model(rubric, graded)
     index = {q.id: i for i, q in enumerate(graded)}
-    recognised = 0
+    recognised = 0.0
     for answer in report.answers:
         if answer.id not in index:
             continue

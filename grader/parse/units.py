@@ -11,8 +11,8 @@ stays whole. Unfenced code found by its shape becomes a code unit too.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from enum import StrEnum
+from functools import lru_cache
 
 from markdown_it import MarkdownIt
 
