@@ -29,7 +29,10 @@ The batch runs a frozen copy of ``grader/`` (``PYTHONPATH``, from the work
 folder): the grader's code
 is part of what decides whether a submission is graded again, so an edit
 made to the working tree during the benchmark would turn "unchanged" into a
-full re-grade. ``--no-html`` passes through (JSON sheets and CSV only).
+full re-grade. ``--no-html`` passes through (JSON sheets and CSV only). Screenshots
+are not read (``--no-ocr``) unless ``--ocr`` is given: OCR costs about a second per
+distinct image the first time (``scripts/benchmark_ocr.py``), whatever the grader does,
+and the synthetic class shares its screenshots between students.
 """
 
 from __future__ import annotations
@@ -162,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, help="worker processes (default: all cores)")
     parser.add_argument("--keep", type=Path, help="build the class and outputs here, kept")
     parser.add_argument("--no-html", action="store_true", help="no HTML pages")
+    parser.add_argument("--ocr", action="store_true", help="read the screenshots (OCR)")
     args = parser.parse_args(argv)
     work = args.keep or Path(tempfile.mkdtemp(prefix="grader-bench-"))
     try:
@@ -182,8 +186,10 @@ def main(argv: list[str] | None = None) -> int:
             command += ["--jobs", str(args.jobs)]
         if args.no_html:
             command.append("--no-html")
+        command.append("--ocr" if args.ocr else "--no-ocr")
         print(f"{args.students} submissions, {os.cpu_count()} cores, jobs: "
-              f"{args.jobs or 'all cores'}{', no HTML' if args.no_html else ''}")
+              f"{args.jobs or 'all cores'}{', no HTML' if args.no_html else ''}"
+              f"{', OCR' if args.ocr else ', no OCR'}")
         cores = os.cpu_count() or 1
         print(f"{'run':<16} {'seconds':>8} {'subm/s':>8} {'CPU s':>7} {'CPU-bound/s':>11} "
               f"{'peak MB':>8}  summary")

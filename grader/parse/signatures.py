@@ -95,10 +95,13 @@ class Signature:
     title_words: tuple[str, ...] = ()
 
 
+def _key(question: Question) -> tuple[object, ...]:
+    return (question.id, question.title, question.commands, question.keywords, question.code)
+
+
 def build_signature(question: Question) -> Signature:
     """The question's signature, built once per distinct question text."""
-    return _signature(question, (question.id, question.title, question.commands,
-                                 question.keywords, question.code))
+    return _signature(question, _key(question))
 
 
 _SIGNATURES: dict[tuple[object, ...], Signature] = {}
@@ -200,5 +203,18 @@ class AffinityModel:
 def affinity_model(rubric: Rubric, questions: Sequence[Question]) -> AffinityModel:
     """The model for ``questions`` of ``rubric``. Words of the lab's own title ("Docker")
     are in every report's title and tell no question apart."""
-    return AffinityModel([build_signature(q) for q in questions],
-                         common_words=frozenset(title_words(rubric.title)))
+    key = (rubric.title, tuple(_key(q) for q in questions))
+    model = _MODELS.get(key)
+    if model is None:
+        if len(_MODELS) >= MAX_MODELS:
+            _MODELS.pop(next(iter(_MODELS)))
+        model = _MODELS[key] = AffinityModel(
+            [build_signature(q) for q in questions],
+            common_words=frozenset(title_words(rubric.title)))
+    return model
+
+
+MAX_MODELS = 1024
+"""Models kept: a lab's reports ask for the same few sets of candidate questions again
+and again (each region of each report), and a model's keyword index is not free."""
+_MODELS: dict[tuple[object, ...], AffinityModel] = {}
