@@ -173,9 +173,11 @@ def _starts(text: Folded, wanted: Word, fuzzy: bool) -> list[int]:
         return [i for i, token in enumerate(text.tokens) if token.startswith(wanted_stem[:-1])]
     found = set(text.positions.get(wanted_stem, ())) | set(text.positions.get(wanted_word, ()))
     if not found and fuzzy and len(wanted_word) >= FUZZY_MIN_LENGTH:
-        found = {i for i, (token, token_stem) in enumerate(zip(text.tokens, text.stems,
-                                                                strict=True))
-                 if _word_matches(wanted, token, token_stem)}
+        # Each distinct word is compared once (a report repeats its words many times).
+        typos = [token for token in dict.fromkeys(text.tokens)
+                 if _word_matches(wanted, token, stem(token))]
+        found = {i for token in typos for i in text.positions[token]
+                 if text.tokens[i] == token}
     return sorted(found)
 
 
