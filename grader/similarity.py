@@ -125,24 +125,45 @@ def code_tokens(text: str, kind: CodeKind | None, offset: int = 0) -> list[Token
     return out
 
 
-def _hash(tokens: Sequence[Token]) -> int:
-    data = "\x1f".join(t.text for t in tokens).encode("utf-8")
-    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "big") >> 1
+@lru_cache(maxsize=65536)
+def _token_hash(text: str) -> int:
+    """A token's hash, the same in every process (``hash()`` is salted per process)."""
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(),
+                          "big") % _PRIME
+
+
+_PRIME = (1 << 61) - 1
+_BASE = 1_000_003
+
+
+def _gram_hashes(tokens: Sequence[Token], k: int) -> list[int]:
+    """The hash of each run of ``k`` tokens, rolled (Rabin–Karp modulo a Mersenne prime):
+    one multiplication per token instead of hashing every k-gram's text."""
+    values = [_token_hash(t.text) for t in tokens]
+    if len(values) < k:
+        return []
+    top = pow(_BASE, k - 1, _PRIME)
+    h = 0
+    for value in values[:k]:
+        h = (h * _BASE + value) % _PRIME
+    hashes = [h]
+    for i in range(k, len(values)):
+        h = ((h - values[i - k] * top) * _BASE + values[i]) % _PRIME
+        hashes.append(h)
+    return hashes
 
 
 def winnow(tokens: Sequence[Token], *, k: int = K,
            window: int = WINDOW) -> list[tuple[int, int, int]]:
     """(hash, start, end) of the fingerprints kept: the smallest hash of each window of
     ``window`` consecutive k-grams (the rightmost on ties), each position once."""
-    grams = [(_hash(tokens[i:i + k]), tokens[i].start, tokens[i + k - 1].end)
-             for i in range(len(tokens) - k + 1)]
+    grams = [(h, tokens[i].start, tokens[i + k - 1].end)
+             for i, h in enumerate(_gram_hashes(tokens, k))]
     if len(grams) <= window:
         return grams
-    chosen: dict[int, tuple[int, int, int]] = {}
-    for i in range(len(grams) - window + 1):
-        best = min(range(i, i + window), key=lambda j: (grams[j][0], -j))
-        chosen[best] = grams[best]
-    return [chosen[i] for i in sorted(chosen)]
+    keys = [(gram[0], -j) for j, gram in enumerate(grams)]  # rightmost wins ties
+    chosen = {-min(keys[i:i + window])[1] for i in range(len(grams) - window + 1)}
+    return [grams[j] for j in sorted(chosen)]
 
 
 def tokens_of(text: str, code_lines: Mapping[int, CodeKind] | None = None) -> list[Token]:

@@ -112,3 +112,19 @@ def test_results_do_not_depend_on_order(real_prints: dict[str, Any]) -> None:
     assert find_similar(copied) == find_similar(reversed_order)
     assert [(p.a, p.b) for p in find_similar(copied)] == [(a, "zz-copy")]
     assert b  # the other reports stay unpaired
+
+
+def test_a_run_of_words_hashes_the_same_wherever_it_stands() -> None:
+    """Rolled k-gram hashes depend only on the k tokens: a sentence shared by two
+    answers gives the same fingerprints at any offset, and a changed word changes them."""
+    from grader.similarity import K, _gram_hashes, tokens_of
+
+    shared = "le conteneur redémarre automatiquement après un crash du processus principal"
+    a = tokens_of("Pour commencer, " + shared)
+    b = tokens_of(shared + " et les volumes restent.")
+    first = _gram_hashes(tokens_of(shared), K)
+    assert first and set(first) <= set(_gram_hashes(a, K))
+    assert set(first) <= set(_gram_hashes(b, K))
+    changed = tokens_of(shared.replace("crash", "arrêt"))
+    assert set(_gram_hashes(changed, K)) != set(first)
+    assert _gram_hashes(tokens_of("trop court"), K) == []
