@@ -437,6 +437,31 @@ def batch(class_path: Path, rubric: str | None, out: Path, jobs: int | None,
         raise SystemExit(130) from None
     for line in summary_lines(summary):
         click.echo(line)
+    if summary.students <= MARKS_SHOWN and "store" in summary.outputs:
+        click.echo(marks_table(summary.outputs["store"], summary.run_id))
+
+
+MARKS_SHOWN = 40
+"""A class up to this size gets its marks printed after a batch (larger ones: the CSV)."""
+
+
+def marks_table(store_path: Path, run_id: int) -> str:
+    """Each student's mark (overrides applied) and lab, as the terminal shows them."""
+    from grader.export import grade_rows
+    from grader.store import Store
+
+    with Store(store_path) as store:
+        rows = grade_rows(store, run_id)
+    width = max((len(r.student.key) for r in rows), default=0)
+    lines = ["marks:"]
+    for row in rows:
+        if row.mark is not None and row.sheet is not None:
+            shown = f"{row.mark:>5g}/{row.sheet.out_of:g}  {row.sheet.rubric}"
+        else:
+            shown = {"ungraded": "— (no lab recognised)", "failed": "— (failed)"}.get(
+                row.status, "— (not graded yet)")
+        lines.append(f"  {row.student.key:<{width}}  {shown}")
+    return "\n".join(lines)
 
 
 @main.command()

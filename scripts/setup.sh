@@ -15,6 +15,7 @@ extras=""
 stamp=".venv/.installed${extras}"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e ".${extras}"
+  # -qq: setuptools' notes about editable installs are not for the user
+  .venv/bin/python -m pip install -qq -e ".${extras}"
   touch "$stamp"
 fi

@@ -282,6 +282,11 @@ def test_batch_command_on_a_moodle_zip_with_a_roster(tmp_path: Path, rubric_file
         ("Participant 102", "Bob Durand", "bob@u.fr"),
         ("Participant 103", "Chloé Petit", "")]
     assert all(r["Grade"] for r in rows)
+    # a small class's marks are printed, each as the export gives it
+    printed = dict(re.findall(r"^  (.+?) +([\d.]+)/20  tp1-docker$", result.output, re.M))
+    assert len(printed) == 3
+    assert sorted(float(m) for m in printed.values()) == sorted(float(r["Grade"])
+                                                                for r in rows)
 
 
 def test_one_batch_at_a_time_per_output_folder(tmp_path: Path, rubric_file: Path) -> None:
