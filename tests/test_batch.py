@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 import pytest
-from batch_support import make_class
+from batch_support import make_class, make_student
 from click.testing import CliRunner
 from support import ROOT
 
@@ -302,3 +302,20 @@ def test_one_batch_at_a_time_per_output_folder(tmp_path: Path, rubric_file: Path
         with pytest.raises(BatchBusy, match="another 'grader batch'"):
             run_batch(_options(klass, out, rubric_file))
     assert run_batch(_options(klass, out, rubric_file)).graded == 1
+
+
+def test_similarity_file_lists_each_flagged_pair_on_its_line(tmp_path: Path,
+                                                             rubric_file: Path) -> None:
+    klass = tmp_path / "class"
+    for name, fixture in (("alice", "headings.md"), ("bob", "headings.md"),
+                          ("chloe", "letters.md"), ("dan", "roman.md")):
+        make_student(klass, name, fixture)
+    out = tmp_path / "out"
+    summary = run_batch(_options(klass, out, rubric_file))
+    text = (out / "similarity.json").read_text("utf-8")
+    pairs = json.loads(text)
+    assert [(p["a"], p["b"]) for p in pairs] == [("alice", "bob")]
+    assert summary.similar_pairs == 1
+    assert text.splitlines()[1:-1] == [json.dumps(p, ensure_ascii=False) + ","
+                                       for p in pairs[:-1]] + [json.dumps(pairs[-1],
+                                                                          ensure_ascii=False)]
