@@ -3,42 +3,25 @@ misses it must not (hadolint's ``ruleCatches`` / ``ruleCatchesNot`` style)."""
 
 from __future__ import annotations
 
-import sys
 import textwrap
-import types
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from criteria_support import code_context
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-import grader
+from grader.criteria.base import Context
+from grader.criteria.compose import Compose, ComposeParams
 from grader.models import (
-    Answer,
-    CodeBlock,
     CodeKind,
-    CodeOrigin,
     FileKind,
     Judgement,
-    Report,
     SourceFile,
 )
 from grader.rubric import Question
-
-try:  # the registry imports every kind; while one is being written, load ours alone
-    import grader.criteria
-except ModuleNotFoundError as exc:  # pragma: no cover - only while kinds are missing
-    if not (exc.name or "").startswith("grader.criteria."):
-        raise
-    _package = types.ModuleType("grader.criteria")
-    _package.__path__ = [str(Path(grader.__file__).parent / "criteria")]
-    sys.modules["grader.criteria"] = _package
-
-from grader.criteria.base import Context
-from grader.criteria.compose import Compose, ComposeParams
 
 QUESTION = Question(id="5.b", exercise=5, title="Compléter docker-compose.yml", points=1.0)
 
@@ -95,26 +78,8 @@ def make_ctx(answer: str | None = None, *, elsewhere: str | None = None,
              sources: tuple[SourceFile, ...] = (), repaired: str | None = None) -> Context:
     """A report whose answer to 5.b holds ``answer`` in a fence (rebuilt as ``repaired``
     when given), and ``elsewhere`` in another section."""
-    lines = ["# Rapport", "", "#### Question 5.b"]
-    blocks: list[CodeBlock] = []
-    if answer is not None:
-        first = len(lines) + 1
-        lines += ["```yaml", *answer.rstrip("\n").split("\n"), "```"]
-        blocks.append(CodeBlock(CodeKind.COMPOSE, answer, (first, len(lines)),
-                                CodeOrigin.FENCED, info="yaml", repaired=repaired))
-    end = len(lines)
-    own = tuple(blocks)
-    if elsewhere is not None:
-        lines += ["", "## Annexe"]
-        first = len(lines) + 1
-        lines += ["```", *elsewhere.rstrip("\n").split("\n"), "```"]
-        blocks.append(CodeBlock(CodeKind.COMPOSE, elsewhere, (first, len(lines)),
-                                CodeOrigin.FENCED))
-    text = "\n".join(lines)
-    body = "\n".join(lines[2:end])
-    reply = Answer("5.b", (3, end), body, body, code_blocks=own)
-    report = Report("rapport.md", text, "tp1-docker", (reply,), code_blocks=tuple(blocks))
-    return Context(QUESTION, reply, report, sources)
+    return code_context(QUESTION, CodeKind.COMPOSE, "yaml", answer, elsewhere=elsewhere,
+                        sources=sources, repaired=repaired)
 
 
 def judge(text: str | None = None, *, ctx: Context | None = None, **params: Any) -> Judgement:

@@ -4,45 +4,27 @@ misses it must not (hadolint's ``ruleCatches`` / ``ruleCatchesNot`` style)."""
 from __future__ import annotations
 
 import subprocess
-import sys
 import textwrap
-import types
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from criteria_support import code_context
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-import grader
-from grader.models import (
-    Answer,
-    CodeBlock,
-    CodeKind,
-    CodeOrigin,
-    FileKind,
-    ImageRef,
-    ImageStatus,
-    Judgement,
-    Report,
-    SourceFile,
-)
-from grader.rubric import Question
-
-try:  # the registry imports every kind; while one is being written, load ours alone
-    import grader.criteria
-except ModuleNotFoundError as exc:  # pragma: no cover - only while kinds are missing
-    if not (exc.name or "").startswith("grader.criteria."):
-        raise
-    _package = types.ModuleType("grader.criteria")
-    _package.__path__ = [str(Path(grader.__file__).parent / "criteria")]
-    sys.modules["grader.criteria"] = _package
-
 from grader.criteria import dockerfile as module
 from grader.criteria.base import Context
 from grader.criteria.dockerfile import Dockerfile, DockerfileParams
+from grader.models import (
+    CodeKind,
+    FileKind,
+    Judgement,
+    SourceFile,
+)
+from grader.rubric import Question
 
 QUESTION = Question(id="3.b", exercise=3, title="Compléter le Dockerfile", points=1.0)
 
@@ -98,31 +80,8 @@ def make_ctx(answer: str | None = None, *, elsewhere: str | None = None,
              sources: tuple[SourceFile, ...] = (), screenshot: bool = False) -> Context:
     """A report whose answer to 3.b holds ``answer`` in a fence, and ``elsewhere`` in
     another section; line numbers are those of the report text built here."""
-    lines = ["# Rapport", "", "#### Question 3.b"]
-    images: tuple[ImageRef, ...] = ()
-    if screenshot:
-        lines.append("![capture](image-4.png)")
-        images = (ImageRef("image-4.png", "capture", len(lines), ImageStatus.FOUND,
-                           "image-4.png"),)
-    blocks: list[CodeBlock] = []
-    if answer is not None:
-        first = len(lines) + 1
-        lines += ["```dockerfile", *answer.rstrip("\n").split("\n"), "```"]
-        blocks.append(CodeBlock(CodeKind.DOCKERFILE, answer, (first, len(lines)),
-                                CodeOrigin.FENCED, info="dockerfile"))
-    end = len(lines)
-    own = tuple(blocks)
-    if elsewhere is not None:
-        lines += ["", "## Annexe"]
-        first = len(lines) + 1
-        lines += ["```", *elsewhere.rstrip("\n").split("\n"), "```"]
-        blocks.append(CodeBlock(CodeKind.DOCKERFILE, elsewhere, (first, len(lines)),
-                                CodeOrigin.FENCED))
-    text = "\n".join(lines)
-    body = "\n".join(lines[2:end])
-    reply = Answer("3.b", (3, end), body, body, code_blocks=own, images=images)
-    report = Report("rapport.md", text, "tp1-docker", (reply,), code_blocks=tuple(blocks))
-    return Context(QUESTION, reply, report, sources)
+    return code_context(QUESTION, CodeKind.DOCKERFILE, "dockerfile", answer, elsewhere=elsewhere,
+                        sources=sources, screenshot="image-4.png" if screenshot else None)
 
 
 def judge(text: str | None = None, *, ctx: Context | None = None, **params: Any) -> Judgement:

@@ -3,44 +3,25 @@ not (hadolint's ``ruleCatches`` / ``ruleCatchesNot`` style)."""
 
 from __future__ import annotations
 
-import sys
 import textwrap
-import types
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from criteria_support import code_context
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-import grader
+from grader.criteria.base import Context
+from grader.criteria.python_code import PythonCode, PythonParams
 from grader.models import (
-    Answer,
-    CodeBlock,
     CodeKind,
-    CodeOrigin,
     FileKind,
-    ImageRef,
-    ImageStatus,
     Judgement,
-    Report,
     SourceFile,
 )
 from grader.rubric import Question
-
-try:  # the registry imports every kind; while one is being written, load ours alone
-    import grader.criteria
-except ModuleNotFoundError as exc:  # pragma: no cover - only while kinds are missing
-    if not (exc.name or "").startswith("grader.criteria."):
-        raise
-    _package = types.ModuleType("grader.criteria")
-    _package.__path__ = [str(Path(grader.__file__).parent / "criteria")]
-    sys.modules["grader.criteria"] = _package
-
-from grader.criteria.base import Context
-from grader.criteria.python_code import PythonCode, PythonParams
 
 QUESTION = Question(id="3.a", exercise=3, title="Compléter app.py", points=1.0)
 
@@ -111,31 +92,8 @@ def make_ctx(answer: str | None = None, *, elsewhere: str | None = None,
              sources: tuple[SourceFile, ...] = (), screenshot: bool = False) -> Context:
     """A report whose answer to 3.a holds ``answer`` in a fence, and ``elsewhere`` in
     another section; line numbers are those of the report text built here."""
-    lines = ["# Rapport", "", "#### Question 3.a"]
-    images: tuple[ImageRef, ...] = ()
-    if screenshot:
-        lines.append("![capture](image-3.png)")
-        images = (ImageRef("image-3.png", "capture", len(lines), ImageStatus.FOUND,
-                           "image-3.png"),)
-    blocks: list[CodeBlock] = []
-    if answer is not None:
-        first = len(lines) + 1
-        lines += ["```python", *answer.rstrip("\n").split("\n"), "```"]
-        blocks.append(CodeBlock(CodeKind.PYTHON, answer, (first, len(lines)), CodeOrigin.FENCED,
-                                info="python"))
-    end = len(lines)
-    own = tuple(blocks)
-    if elsewhere is not None:
-        lines += ["", "## Annexe"]
-        first = len(lines) + 1
-        lines += ["```", *elsewhere.rstrip("\n").split("\n"), "```"]
-        blocks.append(CodeBlock(CodeKind.PYTHON, elsewhere, (first, len(lines)),
-                                CodeOrigin.FENCED))
-    text = "\n".join(lines)
-    body = "\n".join(lines[2:end])
-    reply = Answer("3.a", (3, end), body, body, code_blocks=own, images=images)
-    report = Report("rapport.md", text, "tp1-docker", (reply,), code_blocks=tuple(blocks))
-    return Context(QUESTION, reply, report, sources)
+    return code_context(QUESTION, CodeKind.PYTHON, "python", answer, elsewhere=elsewhere,
+                        sources=sources, screenshot="image-3.png" if screenshot else None)
 
 
 def judge(code: str | None = None, *, ctx: Context | None = None, **params: Any) -> Judgement:
