@@ -11,6 +11,7 @@ starting with one space). The instructor then adds keywords and criteria.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,25 +72,15 @@ def _split_pasted(lines: list[str], code: set[int]) -> tuple[list[str], list[_Ex
                 and not _is_pasted_question(lines[j]):
             exercises_at.append(j)
             firsts.add(index)
-    preamble: list[str] = []
-    exercises: list[_Exercise] = []
-    current_question: _Question | None = None
     starts = set(exercises_at)
     questions = set(question_at)
-    for i, line in enumerate(lines):
+
+    def role(i: int, line: str) -> tuple[str, str] | None:
         if i in starts:
-            exercises.append(_Exercise(line.strip()))
-            current_question = None
-        elif i in questions and exercises:
-            current_question = _Question(line.strip())
-            exercises[-1].questions.append(current_question)
-        elif current_question is not None:
-            current_question.lines.append(line)
-        elif exercises:
-            exercises[-1].intro.append(line)
-        else:
-            preamble.append(line)
-    return preamble, exercises
+            return "exercise", line.strip()
+        return ("question", line.strip()) if i in questions else None
+
+    return _group(lines, role)
 
 
 def _split_markdown(lines: list[str], code: set[int]) -> tuple[list[str], list[_Exercise]]:
@@ -100,17 +91,34 @@ def _split_markdown(lines: list[str], code: set[int]) -> tuple[list[str], list[_
     counts = {lv: levels.count(lv) for lv in used}
     candidates = [lv for lv in used if counts[lv] > 1]
     exercise_level = candidates[0] if candidates else (used[0] if used else 0)
+
+    def role(i: int, line: str) -> tuple[str, str] | None:
+        level = levels[i]
+        text = line.lstrip("#").strip().strip("*").strip()
+        if level and level == exercise_level:
+            return "exercise", text
+        if (level and level > exercise_level) or _STEP.match(text):
+            return "question", text
+        return None
+
+    return _group(lines, role)
+
+
+def _group(lines: list[str], role: Callable[[int, str], tuple[str, str] | None]
+           ) -> tuple[list[str], list[_Exercise]]:
+    """Lines grouped by the exercise and question titles ``role`` finds: the preamble
+    before the first exercise, each exercise's intro, each question's lines. A question
+    title before any exercise is preamble."""
     preamble: list[str] = []
     exercises: list[_Exercise] = []
     current_question: _Question | None = None
     for i, line in enumerate(lines):
-        level = levels[i]
-        text = line.lstrip("#").strip().strip("*").strip()
-        if level and level == exercise_level:
-            exercises.append(_Exercise(text))
+        found = role(i, line)
+        if found is not None and found[0] == "exercise":
+            exercises.append(_Exercise(found[1]))
             current_question = None
-        elif exercises and ((level and level > exercise_level) or _STEP.match(text)):
-            current_question = _Question(text)
+        elif found is not None and exercises:
+            current_question = _Question(found[1])
             exercises[-1].questions.append(current_question)
         elif current_question is not None:
             current_question.lines.append(line)
