@@ -28,8 +28,10 @@ from grader.scoring import score_report
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _median_ms(action: Callable[[], object], repeat: int) -> float:
-    action()  # warm caches (compiled regexes, prompt index)
+def median_ms(action: Callable[[], object], repeat: int) -> float:
+    """Median wall time of ``action`` over ``repeat`` runs, after one warm-up run
+    (compiled regexes, prompt index, templates, lexers)."""
+    action()
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
@@ -64,16 +66,16 @@ def main(argv: list[str] | None = None) -> int:
             continue
         raw = (submission.root / submission.report_path).read_bytes()
         text = submission.text
-        decode_ms = (_median_ms(lambda raw=raw: decode_bytes(raw), args.repeat)
+        decode_ms = (median_ms(lambda raw=raw: decode_bytes(raw), args.repeat)
                      if submission.source_format == "text" else float("nan"))
-        parse_ms = _median_ms(lambda text=text: parse_text(text, rubric), args.repeat)
+        parse_ms = median_ms(lambda text=text: parse_text(text, rubric), args.repeat)
 
         def grade(text: str = text, submission=submission) -> object:  # type: ignore[no-untyped-def]
             report = parse_text(text, rubric, path=submission.report_path)
             return score_report(report, rubric, student=submission.student,
                                 sources=submission.sources)
 
-        grade_ms = _median_ms(grade, args.repeat)
+        grade_ms = median_ms(grade, args.repeat)
         parse_times.append((len(raw), parse_ms))
         grade_times.append(grade_ms)
         name = f"{target.name}/{submission.report_path}"

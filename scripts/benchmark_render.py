@@ -20,10 +20,10 @@ from __future__ import annotations
 import argparse
 import statistics
 import tempfile
-import time
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+
+from benchmark import median_ms  # scripts/ is on the path of a script it holds
 
 from grader.pipeline import Graded, grade_submission
 from grader.render import DashboardEntry, render_dashboard, sheet_filename, write_sheet
@@ -38,16 +38,6 @@ def _folders() -> list[Path]:
     if corpus.is_dir():
         found += sorted(p for p in corpus.iterdir() if p.is_dir() and p.name != "labels")
     return found
-
-
-def _median_ms(action: Callable[[], object], repeat: int) -> float:
-    action()  # warm up: templates compiled, pygments lexers loaded
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
 
 
 def _browser_load_ms(page: Path, repeat: int) -> float:
@@ -94,14 +84,14 @@ def main(argv: list[str] | None = None) -> int:
         klass.append(replace(source, sheet=replace(source.sheet, student=name)))
     entries = [DashboardEntry.from_graded(g, href=sheet_filename(g.sheet.student))
                for g in klass]
-    dashboard_ms = _median_ms(lambda: render_dashboard(entries, rubric=tp1), args.repeat)
+    dashboard_ms = median_ms(lambda: render_dashboard(entries, rubric=tp1), args.repeat)
     size = len(render_dashboard(entries, rubric=tp1).encode("utf-8"))
     with tempfile.TemporaryDirectory() as out:
         def sheets() -> None:
             for g in klass:
                 write_sheet(g, Path(out), rubric=tp1)
 
-        sheets_ms = _median_ms(sheets, max(1, args.repeat // 2))
+        sheets_ms = median_ms(sheets, max(1, args.repeat // 2))
         total = sum(p.stat().st_size for p in Path(out).iterdir())
         index = Path(out) / "index.html"
         index.write_text(render_dashboard(entries, rubric=tp1), encoding="utf-8")
