@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -125,6 +125,28 @@ def where(evidence: Evidence) -> str:
 
 
 BaseParams = Params
+
+
+T = TypeVar("T")
+
+
+def best_candidate(judged: Iterable[tuple[Judgement, T]]) -> tuple[Judgement, T] | None:
+    """The best of the candidates a code criterion judged (the earliest on ties) with
+    what it was judged on. Candidates come lazily: after a full-credit one, the others
+    are never read."""
+    best: tuple[Judgement, T] | None = None
+    for judgement, item in judged:
+        if best is None or judgement.fraction > best[0].fraction:
+            best = (judgement, item)
+        if best[0].fraction >= 1:
+            break
+    return best
+
+
+def no_code_found(what: str) -> Judgement:
+    """The judgement of a code criterion with nothing of its kind to read anywhere."""
+    return Judgement(0.0, detail=f"aucun {what} trouvé dans la réponse, le rapport ni les "
+                     "fichiers rendus")
 
 
 class Criterion(ABC):

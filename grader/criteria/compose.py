@@ -16,7 +16,15 @@ from typing import Any, Literal
 import yaml
 from pydantic import Field, field_validator, model_validator
 
-from grader.criteria.base import Context, Criterion, Params, report_line, where
+from grader.criteria.base import (
+    Context,
+    Criterion,
+    Params,
+    best_candidate,
+    no_code_found,
+    report_line,
+    where,
+)
 from grader.models import CodeKind, Evidence, FileKind, Judgement
 
 _MAX_TEXT = 100_000
@@ -196,20 +204,12 @@ class Compose(Criterion):
     def judge(cls, params: ComposeParams, ctx: Context) -> Judgement:
         mentions = re.compile(rf"^\s*[\"']?(?:services|{re.escape(params.service)})[\"']?\s*:",
                               re.MULTILINE)
-        best: Judgement | None = None
-        for text, evidence in ctx.code(CodeKind.COMPOSE, CodeKind.YAML,
-                                       file_kinds=(FileKind.COMPOSE, FileKind.YAML)):
-            if len(text) > _MAX_TEXT or not mentions.search(text):
-                continue
-            judgement = _judge_text(params, text, _Where(ctx, evidence, text))
-            if best is None or judgement.fraction > best.fraction:
-                best = judgement
-            if best.fraction >= 1:
-                break
-        if best is None:
-            return Judgement(0.0, detail="aucun fichier Compose trouvé dans la réponse, le "
-                             "rapport ni les fichiers rendus")
-        return best
+        best = best_candidate(
+            (_judge_text(params, text, _Where(ctx, evidence, text)), text)
+            for text, evidence in ctx.code(CodeKind.COMPOSE, CodeKind.YAML,
+                                           file_kinds=(FileKind.COMPOSE, FileKind.YAML))
+            if len(text) <= _MAX_TEXT and mentions.search(text))
+        return no_code_found("fichier Compose") if best is None else best[0]
 
 
 @dataclass(frozen=True, slots=True)

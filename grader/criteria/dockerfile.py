@@ -26,7 +26,15 @@ from typing import Any, Literal
 from dockerfile_parse import DockerfileParser
 from pydantic import Field, field_validator, model_validator
 
-from grader.criteria.base import Context, Criterion, Params, report_line, where
+from grader.criteria.base import (
+    Context,
+    Criterion,
+    Params,
+    best_candidate,
+    no_code_found,
+    report_line,
+    where,
+)
 from grader.models import CodeKind, Evidence, FileKind, Judgement, SourceFile
 
 _INSTRUCTIONS = frozenset({
@@ -162,27 +170,23 @@ class Dockerfile(Criterion):
 
     @classmethod
     def judge(cls, params: DockerfileParams, ctx: Context) -> Judgement:
-        best: tuple[Judgement, str] | None = None
-        for text, evidence in ctx.code(CodeKind.DOCKERFILE, file_kinds=(FileKind.DOCKERFILE,)):
-            if len(text) > _MAX_TEXT:
-                continue
-            at = _Where(ctx, evidence, text)
-            if _skeleton(text):
-                judgement = at.judged(0.0, None, "le squelette de l'énoncé n'est pas complété "
-                                      "(blancs ____________)")
-            else:
-                judgement = _CHECKS[params.check](params, _parse(text), at)
-            if best is None or judgement.fraction > best[0].fraction:
-                best = (judgement, text)
-            if best[0].fraction >= 1:
-                break
+        best = best_candidate(
+            (_judge_text(params, _Where(ctx, evidence, text)), text)
+            for text, evidence in ctx.code(CodeKind.DOCKERFILE, file_kinds=(FileKind.DOCKERFILE,))
+            if len(text) <= _MAX_TEXT)
         if best is None:
-            return Judgement(0.0, detail="aucun Dockerfile trouvé dans la réponse, le rapport "
-                             "ni les fichiers rendus")
+            return no_code_found("Dockerfile")
         judgement, text = best
         if params.check == "base_image" and not _skeleton(text) and _parse(text):
             judgement = replace(judgement, advice=_hadolint(_lintable(text)))
         return judgement
+
+
+def _judge_text(params: DockerfileParams, at: _Where) -> Judgement:
+    if _skeleton(at.text):
+        return at.judged(0.0, None, "le squelette de l'énoncé n'est pas complété "
+                         "(blancs ____________)")
+    return _CHECKS[params.check](params, _parse(at.text), at)
 
 
 @dataclass(frozen=True, slots=True)

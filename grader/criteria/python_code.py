@@ -17,7 +17,15 @@ from typing import Any, Literal
 
 from pydantic import field_validator, model_validator
 
-from grader.criteria.base import Context, Criterion, Params, report_line, where
+from grader.criteria.base import (
+    Context,
+    Criterion,
+    Params,
+    best_candidate,
+    no_code_found,
+    report_line,
+    where,
+)
 from grader.models import CodeKind, Evidence, FileKind, Judgement
 
 _METHODS = ("get", "post", "put", "delete", "patch", "head", "options")
@@ -150,27 +158,19 @@ class PythonCode(Criterion):
 
     @classmethod
     def judge(cls, params: PythonParams, ctx: Context) -> Judgement:
-        best: Judgement | None = None
-        for text, evidence in _candidates(ctx):
-            if len(text) > _MAX_TEXT:
-                continue
-            if _skeleton(text):
-                judgement = _verdict(0.0, evidence, "le squelette de l'énoncé n'est pas "
-                                     "complété (blancs ________)")
-            else:
-                facts = _analyse(text)
-                if params.check == "fastapi_app":
-                    judgement = _judge_app(facts, text, evidence, ctx)
-                else:
-                    judgement = _judge_route(params, facts, text, evidence, ctx)
-            if best is None or judgement.fraction > best.fraction:
-                best = judgement
-            if best.fraction >= 1:
-                break
-        if best is None:
-            return Judgement(0.0, detail="aucun code Python trouvé dans la réponse, le rapport "
-                             "ni les fichiers rendus")
-        return best
+        best = best_candidate((_judge_text(params, text, evidence, ctx), text)
+                              for text, evidence in _candidates(ctx) if len(text) <= _MAX_TEXT)
+        return no_code_found("code Python") if best is None else best[0]
+
+
+def _judge_text(params: PythonParams, text: str, evidence: Evidence, ctx: Context) -> Judgement:
+    if _skeleton(text):
+        return _verdict(0.0, evidence, "le squelette de l'énoncé n'est pas complété "
+                        "(blancs ________)")
+    facts = _analyse(text)
+    if params.check == "fastapi_app":
+        return _judge_app(facts, text, evidence, ctx)
+    return _judge_route(params, facts, text, evidence, ctx)
 
 
 def _candidates(ctx: Context) -> list[tuple[str, Evidence]]:
