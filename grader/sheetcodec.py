@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+import orjson
+
 from grader.models import (
     CriterionResult,
     Diagnostic,
@@ -48,7 +50,9 @@ def encode_sheet(sheet: ScoreSheet, report: Report | None = None) -> str:
     the sheet and recompute its mark after an override."""
     data = sheet_json(sheet, report=report)
     data["rounding"] = sheet.rounding
-    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+    # orjson: the same indented JSON as ``json.dumps(indent=2)``, whose indenting falls back
+    # to the pure-Python encoder (a few ms per sheet, paid by every student of a batch).
+    return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE).decode()
 
 
 def overrides_digest(overrides: Mapping[str, StoredOverride]) -> str:

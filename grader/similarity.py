@@ -41,7 +41,7 @@ import hashlib
 import keyword
 import re
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -285,13 +285,14 @@ class SimilarPair:
 
 
 def _spans(prints: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(prints):
+    merged: list[list[int]] = []
+    for start, end in sorted(set(prints)):
         if merged and start <= merged[-1][1] + 1:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+            if end > merged[-1][1]:
+                merged[-1][1] = end
         else:
-            merged.append((start, end))
-    return merged
+            merged.append([start, end])
+    return [(start, end) for start, end in merged]
 
 
 def _excerpt(text: str, span: tuple[int, int]) -> str:
@@ -302,24 +303,27 @@ def _excerpt(text: str, span: tuple[int, int]) -> str:
 def _passages(a: Mapping[str, Any], b: Mapping[str, Any], shared: set[int]) -> tuple[Passage,
                                                                                      ...]:
     """The longest passages of A made of shared fingerprints, each with B's matching text."""
+    groups: list[list[Any]] = []  # [start, end, hashes] of A's runs of shared fingerprints
+    for s, e, h in sorted((s, e, h) for h, s, e in a["fp"] if h in shared):
+        if groups and s <= groups[-1][1] + 1:
+            last = groups[-1]
+            if e > last[1]:
+                last[1] = e
+            last[2].add(h)
+        else:
+            groups.append([s, e, {h}])
+    groups.sort(key=lambda g: (g[0] - g[1], g[0]))
+    top = groups[:MAX_PASSAGES]
+    wanted = set().union(*(g[2] for g in top)) if top else set()
     b_at: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for h, s, e in b["fp"]:
-        if h in shared:
+        if h in wanted:
             b_at[h].append((s, e))
-    a_hits = [(s, e, h) for h, s, e in a["fp"] if h in shared]
-    groups: list[tuple[tuple[int, int], set[int]]] = []
-    for s, e, h in sorted(a_hits):
-        if groups and s <= groups[-1][0][1] + 1:
-            (gs, ge), hashes = groups[-1]
-            groups[-1] = ((gs, max(ge, e)), hashes | {h})
-        else:
-            groups.append(((s, e), {h}))
-    groups.sort(key=lambda g: (-(g[0][1] - g[0][0]), g[0][0]))
     out = []
-    for span, hashes in groups[:MAX_PASSAGES]:
+    for start, end, hashes in top:
         b_spans = _spans(p for h in hashes for p in b_at[h])
         b_text = " … ".join(_excerpt(b["text"], sp) for sp in b_spans[:3])
-        out.append(Passage(_excerpt(a["text"], span), b_text))
+        out.append(Passage(_excerpt(a["text"], (start, end)), b_text))
     return tuple(out)
 
 
@@ -345,11 +349,10 @@ def find_similar(prints: Mapping[str, Mapping[str, Any]], *, min_shared: int = M
             for h in hashes:
                 postings[h].append(student)
         frequent = {h for h, who in postings.items() if len(who) > common}
-        counts: dict[tuple[str, str], int] = defaultdict(int)
+        counts: Counter[tuple[str, str]] = Counter()
         for who in postings.values():
             if 1 < len(who) <= common:
-                for pair in combinations(sorted(who), 2):
-                    counts[pair] += 1
+                counts.update(combinations(sorted(who), 2))  # counted in C
         for (a, b), shared in counts.items():
             if shared < min_shared:
                 continue

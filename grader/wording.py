@@ -92,27 +92,33 @@ class Folded:
 
 @lru_cache(maxsize=64)
 def _fold_mapped(text: str) -> tuple[str, tuple[int, ...]]:
-    """``fold`` character by character, remembering where each output character came
-    from, so that a match can be shown in the student's own spelling."""
+    """``fold`` piece by piece, remembering where each output character came from, so
+    that a match can be shown in the student's own spelling. Runs of printable ASCII
+    map one to one (a slice and a range); only other characters are folded one by one."""
     out: list[str] = []
     source: list[int] = []
-    space = True
-    for index, char in enumerate(text):
-        if char.isspace():
-            if not space:
+    for match in _FOLD_PIECES.finditer(text):
+        piece, index = match.group(), match.start()
+        if piece[0].isspace():
+            if out and out[-1] != " ":
                 out.append(" ")
                 source.append(index)
-            space = True
-            continue
-        folded = char if char.isascii() else fold(char)
-        for piece in folded.lower():
-            out.append(piece)
-            source.append(index)
-        space = False
-    while out and out[-1] == " ":
-        out.pop()
+        elif piece.isascii():
+            out.append(piece.lower())
+            source.extend(range(index, index + len(piece)))
+        else:
+            folded = fold(piece).lower()
+            if folded:
+                out.append(folded)
+                source.extend([index] * len(folded))
+    flat = "".join(out)
+    if flat.endswith(" "):
+        flat = flat[:-1]
         source.pop()
-    return "".join(out), tuple(source)
+    return flat, tuple(source)
+
+
+_FOLD_PIECES = re.compile(r"\s+|[!-~]+|\S")
 
 
 @lru_cache(maxsize=512)

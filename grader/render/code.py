@@ -75,8 +75,14 @@ def highlight_code(code: str, *, info: str | None = None, kind: CodeKind | None 
     if marks is not None:
         hl.update(n for n, line in enumerate(code.split("\n"), start=1)
                   if line.strip() and marks.search(line))
-    formatter = HtmlFormatter(cssclass=CSS_CLASS, wrapcode=True, hl_lines=sorted(hl))
-    return Markup(highlight(code, lexer_for(info, kind, file_kind), formatter))
+    return Markup(highlight(code, lexer_for(info, kind, file_kind), _formatter(tuple(sorted(hl)))))
+
+
+@lru_cache(maxsize=256)
+def _formatter(hl_lines: tuple[int, ...]) -> HtmlFormatter[str]:
+    """Formatters are reused: building one computes its style's CSS table, which cost as
+    much as highlighting the block (formatting leaves the formatter unchanged)."""
+    return HtmlFormatter(cssclass=CSS_CLASS, wrapcode=True, hl_lines=list(hl_lines))
 
 
 @lru_cache(maxsize=4)
