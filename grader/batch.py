@@ -239,6 +239,8 @@ def _run(options: BatchOptions, out: Path, started: float,
                     and previous[2] != "failed"):
                 reused[record.key] = previous[0]
             else:
+                if not tasks:  # the workers' server imports the grader while hashing goes on
+                    start_worker_server()
                 tasks.append(Task(record.key, record.slug, str(student.folder), key,
                                   student.notes,
                                   tuple(mine[q] for q in sorted(mine))))
@@ -249,15 +251,17 @@ def _run(options: BatchOptions, out: Path, started: float,
         hashes = {**known, **fresh}
         if progress is not None:
             progress.start(len(records), len(reused))
+        fresh_files: dict[str, int] = {}
         try:
             _grade_all(tasks, options, forced, rubrics, store, run_id, hashes, summary,
-                       progress)
+                       progress, fresh_files)
         finally:
             if progress is not None:
                 progress.stop()
         clock = summary.lap("grade", clock)
         write_outputs(store, out, rubrics=rubrics, summary=summary, html=options.html,
-                      similarity=options.similarity, templates=options.templates)
+                      similarity=options.similarity, templates=options.templates,
+                      fresh=fresh_files)
         summary.seconds = time.perf_counter() - started
         store.finish_run(run_id, finished=_now(), summary=summary.as_dict())
     return summary
@@ -266,7 +270,9 @@ def _run(options: BatchOptions, out: Path, started: float,
 def _grade_all(tasks: Sequence[Task], options: BatchOptions, forced: Rubric | None,
                rubrics: Sequence[Rubric], store: Store, run_id: int,
                hashes: Mapping[str, tuple[int, int, str]], summary: BatchSummary,
-               progress: Progress | None) -> None:
+               progress: Progress | None, fresh_files: dict[str, int]) -> None:
+    """Grade ``tasks`` in worker processes, saving each result as it arrives; the files
+    the workers wrote are added to ``fresh_files`` (name → result id)."""
     if not tasks:
         return
     runner = options.sandbox
@@ -275,8 +281,7 @@ def _grade_all(tasks: Sequence[Task], options: BatchOptions, forced: Rubric | No
     sandbox = ((runner.limits, runner.run_id, runner.keep, runner.log_dir)
                if runner is not None else None)
     timeout = task_timeout(options)
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["grader.worker", "grader.render"])
+    context = start_worker_server()
     pool = ProcessPool(max_workers=jobs, context=context, initializer=init_worker,
                        initargs=(tuple(rubrics), forced, options.html, options.similarity,
                                  options.templates, options.grade_fn, sandbox, options.out,
@@ -292,13 +297,14 @@ def _grade_all(tasks: Sequence[Task], options: BatchOptions, forced: Rubric | No
             if outcome.report_path is not None:
                 hit = hashes.get(str(Path(task.folder) / outcome.report_path))
                 report_digest = hit[2] if hit else None
-            store.save_result(run_id, NewResult(
+            result_id = store.save_result(run_id, NewResult(
                 student=task.student, input_key=task.input_key, status=outcome.status,
                 sheet=outcome.sheet, rubric_digest=outcome.rubric_digest,
                 report_digest=report_digest, mark=outcome.mark, error=outcome.error,
                 similarity=outcome.similarity, html_student=outcome.html_student,
                 html_instructor=outcome.html_instructor, seconds=outcome.seconds,
                 flags=outcome.flags, note=outcome.note))
+            fresh_files.update(dict.fromkeys(outcome.files, result_id))
             summary.graded += 1
             if progress is not None:
                 progress.advance(task.student, outcome.status)
@@ -308,6 +314,22 @@ def _grade_all(tasks: Sequence[Task], options: BatchOptions, forced: Rubric | No
     finally:
         pool.close()
         pool.join()
+
+
+WORKER_PRELOAD = ["grader.worker", "grader.render", "grader.prewarm"]
+"""Imported once by the fork server, before it forks the workers (which start warm)."""
+
+
+def start_worker_server() -> multiprocessing.context.BaseContext:
+    """Start the fork server the workers come from, if it is not running yet, and return
+    its context. It imports the grader (about half a second), so a batch starts it as soon
+    as it knows that one submission needs grading, and goes on hashing the others."""
+    from multiprocessing import forkserver
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(WORKER_PRELOAD)
+    forkserver.ensure_running()
+    return context
 
 
 def task_timeout(options: BatchOptions) -> float:

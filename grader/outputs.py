@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from grader.errors import GraderError
 from grader.export import grade_rows, to_csv
 from grader.rubric import Rubric
@@ -153,6 +155,7 @@ class ClassSimilarity:
     count: int = 0
     students: tuple[str, ...] = ()
     _pairs: list[SimilarPair] | None = None
+    _text: str | None = None
 
     @classmethod
     def of(cls, store: Store, students: Sequence[StudentRecord]) -> ClassSimilarity:
@@ -173,21 +176,27 @@ class ClassSimilarity:
             return self._pairs
         cached = self.store.cached("similarity", self.digest)
         if cached is not None:
-            self._pairs = [_pair_from_dict(p) for p in json.loads(cached)]
+            self._pairs = [_pair_from_dict(p) for p in orjson.loads(cached)]
+            self._text = cached
             return self._pairs
         prints: dict[str, Any] = {}
         for key, result_id in self.graded:
             payload = self.store.payload(result_id, "similarity")
             if payload:
-                prints[key] = json.loads(payload)
+                prints[key] = orjson.loads(payload)
         self._pairs = find_similar(prints)
         self.count = len(self._pairs)
         self.students = tuple(sorted({k for p in self._pairs for k in (p.a, p.b)}))
-        self.store.remember("similarity", self.digest,
-                            json.dumps([p.as_dict() for p in self._pairs]))
+        self.store.remember("similarity", self.digest, self.text())
         self.store.remember("similarity-brief", self.digest,
                             json.dumps({"count": self.count, "students": self.students}))
         return self._pairs
+
+    def text(self) -> str:
+        """``similarity.json``'s content, encoded once (it is also the cached form)."""
+        if self._text is None:
+            self._text = json_lines([p.as_dict() for p in self.pairs()])
+        return self._text
 
 
 def _pair_from_dict(data: Mapping[str, Any]) -> SimilarPair:
@@ -207,18 +216,18 @@ def _similarity_section(pairs: Sequence[SimilarPair], records: Mapping[str, Stud
         record = records[key]
         return DashboardLink(record.name or key, f"sheets/{record.slug}.html")
 
-    rows = []
+    shown: list[tuple[Any, ...]] = []
     for pair in pairs:
-        for answer in pair.answers:
+        for answer in pair.answers[:MAX_SIMILAR_ROWS - len(shown)]:
             passage = answer.passages[0] if answer.passages else None
-            rows.append((link(pair.a), link(pair.b), answer.question,
-                         f"{answer.containment:.0%} ({answer.shared})",
-                         passage.a if passage else "", passage.b if passage else ""))
-    shown = rows[:MAX_SIMILAR_ROWS]
+            shown.append((link(pair.a), link(pair.b), answer.question,
+                          f"{answer.containment:.0%} ({answer.shared})",
+                          passage.a if passage else "", passage.b if passage else ""))
+    total = sum(len(pair.answers) for pair in pairs)
     note = ("Réponses très proches malgré l'énoncé et le code fournis retirés : passages "
             "communs ci-dessous (tous dans similarity.json). À vérifier avant toute conclusion.")
-    if len(rows) > len(shown):
-        note += f" {len(shown)} lignes affichées sur {len(rows)}."
+    if total > len(shown):
+        note += f" {len(shown)} lignes affichées sur {total}."
     return DashboardSection(
         "Réponses similaires", ("Étudiant A", "Étudiant B", "Question", "Part commune",
                                 "Passage de A", "Passage de B"), tuple(shown), note)
@@ -226,10 +235,24 @@ def _similarity_section(pairs: Sequence[SimilarPair], records: Mapping[str, Stud
 
 # ---------------------------------------------------------------- the folder
 
+def student_files(slug: str, html: bool) -> dict[str, str]:
+    """A student's files in the output folder → the store's payload each one holds."""
+    files = {f"sheets/{slug}.json": "sheet"}
+    if html:
+        files[f"sheets/{slug}.html"] = "html_instructor"
+        files[f"students/{slug}.html"] = "html_student"
+    return files
+
+
 def write_outputs(store: Store, out: Path, *, rubrics: Sequence[Rubric],
                   summary: BatchSummary, html: bool, similarity: bool,
-                  templates: Path | None) -> None:
-    """Write the output folder for the store's latest run, and fill in ``summary``."""
+                  templates: Path | None, fresh: Mapping[str, int] | None = None) -> None:
+    """Write the output folder for the store's latest run, and fill in ``summary``.
+
+    ``fresh`` names the files a worker already wrote this run (file → the result id it
+    holds): workers write their student's pages as they grade, on every core, so that
+    only the class-wide files are left to this serial step."""
+    fresh = fresh or {}
     clock = time.perf_counter()
     students = store.class_students(summary.run_id)
     records = {s.key: s for s in students}
@@ -261,12 +284,11 @@ def write_outputs(store: Store, out: Path, *, rubrics: Sequence[Rubric],
         result = results.get(key)
         if result is None:
             continue
-        files = {f"sheets/{record.slug}.json": "sheet"}
-        if html:
-            files[f"sheets/{record.slug}.html"] = "html_instructor"
-            files[f"students/{record.slug}.html"] = "html_student"
-        for name, column in files.items():
+        for name, column in student_files(record.slug, html).items():
             target = out / name
+            if fresh.get(name) == result.id:  # written by the worker that graded it
+                written[name] = result.id
+                continue
             if manifest.get(name) != result.id or not target.is_file():
                 text = store.payload(result.id, column)
                 if text is None:
@@ -292,7 +314,7 @@ def write_outputs(store: Store, out: Path, *, rubrics: Sequence[Rubric],
         pairs = alike.pairs() if alike else []
         rows = grade_rows(store, summary.run_id)
         write_atomic(out / "grades.csv", to_csv(rows))
-        write_atomic(out / "similarity.json", json_lines([p.as_dict() for p in pairs]))
+        write_atomic(out / "similarity.json", alike.text() if alike else json_lines([]))
         if html:
             dashboard = _dashboard(_dashboard_entries(rows, html), rubrics, pairs, records,
                                    templates)

@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from grader.errors import GraderError
 from grader.models import (
     Override,
@@ -298,7 +300,7 @@ class Store:
         text = self.payload(result_id, "sheet")
         if text is None:
             raise StoreError(f"result {result_id} not found in {self.path}")
-        return sheet_from_json(json.loads(text))
+        return sheet_from_json(orjson.loads(text))
 
     # ------------------------------------------------------------ file hashes
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.models import Diagnostic, Report, ScoreSheet, Severity, Submission
+from grader.outputs import student_files
 from grader.pipeline import Graded
 from grader.rubric import Rubric
 from grader.sheetcodec import StoredOverride, apply_overrides, encode_sheet
@@ -57,6 +58,8 @@ class Outcome:
     seconds: float = 0.0
     flags: tuple[str, ...] = ()
     note: str = ""
+    files: tuple[str, ...] = ()
+    """The student's files the worker wrote into the output folder (``student_files``)."""
 
 
 def sheet_flags(sheet: ScoreSheet) -> tuple[str, ...]:
@@ -111,11 +114,11 @@ def failed_sheet(student: str, code: str, message: str) -> ScoreSheet:
 
 
 def _render(graded: Graded, rubric: Rubric | None, templates: Path | None,
-            assets: tuple[Path, str] | None = None) -> tuple[bytes | None, bytes | None]:
-    """Both audiences' pages, packed. With ``assets`` (output folder, slug), screenshots are
-    files beside the pages (``sheets/<slug>_files/``, hard-linked into ``students/``)
-    rather than base64 inside each page: a class's pages would otherwise carry every
-    screenshot twice through the pipe, the store and the disk."""
+            assets: tuple[Path, str] | None = None) -> tuple[str | None, str | None]:
+    """Both audiences' pages (student, instructor). With ``assets`` (output folder, slug),
+    screenshots are files beside the pages (``sheets/<slug>_files/``, hard-linked into
+    ``students/``) rather than base64 inside each page: a class's pages would otherwise
+    carry every screenshot twice through the pipe, the store and the disk."""
     try:
         from grader.render import render_sheets
     except ImportError:  # the HTML views are optional
@@ -123,7 +126,7 @@ def _render(graded: Graded, rubric: Rubric | None, templates: Path | None,
     audiences = ("student", "instructor")
     if assets is None:
         pages = render_sheets(graded, audiences=audiences, rubric=rubric, templates=templates)
-        return pack(pages[0]), pack(pages[1])
+        return pages[0], pages[1]
     out, slug = assets
     (out / ".tmp").mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out / ".tmp") as tmp:
@@ -132,7 +135,7 @@ def _render(graded: Graded, rubric: Rubric | None, templates: Path | None,
                               templates=templates)
         if folder.is_dir():
             _publish(folder, [out / "sheets" / folder.name, out / "students" / folder.name])
-    return pack(pages[0]), pack(pages[1])
+    return pages[0], pages[1]
 
 
 def _publish(folder: Path, targets: Sequence[Path]) -> None:
@@ -180,24 +183,52 @@ def grade_task(task: Task) -> Outcome:
         html = (_render(graded, rubric, state.templates,
                         (state.out, task.slug) if state.out is not None else None)
                 if state.html else (None, None))
+        sheet_text = encode_sheet(sheet, graded.report)
+        files = (_write_pages(state.out, task.slug, state.html, {
+            "sheet": sheet_text, "html_student": html[0], "html_instructor": html[1]})
+            if state.out is not None else ())
     except Exception as exc:  # the student's sheet says what broke; the batch goes on
         return failure(task, "batch.error", f"grading failed: {type(exc).__name__}: {exc}; "
                         "the other submissions are not affected",
                         traceback.format_exc(), time.perf_counter() - start, state)
     return Outcome(
         student=task.student, status="graded" if sheet.rubric else "ungraded",
-        sheet=pack(encode_sheet(sheet, graded.report)), mark=sheet.mark,
+        sheet=pack(sheet_text), mark=sheet.mark,
         rubric_digest=sheet.rubric_digest, report_path=graded.submission.report_path,
         similarity=pack(json.dumps(prints)) if prints else None,
-        html_student=html[0], html_instructor=html[1],
-        seconds=time.perf_counter() - start, flags=sheet_flags(sheet))
+        html_student=_pack(html[0]), html_instructor=_pack(html[1]),
+        seconds=time.perf_counter() - start, flags=sheet_flags(sheet), files=files)
+
+
+def _pack(text: str | None) -> bytes | None:
+    return None if text is None else pack(text)
+
+
+def _write_pages(out: Path, slug: str, html: bool,
+                 texts: dict[str, str | None]) -> tuple[str, ...]:
+    """Write the student's files into the output folder, each one atomically (a temporary
+    file in ``.tmp``, which the batch empties at its start, renamed into place)."""
+    written = []
+    (out / ".tmp").mkdir(parents=True, exist_ok=True)
+    for name, column in student_files(slug, html).items():
+        text = texts.get(column)
+        if text is None:
+            continue
+        target = out / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=out / ".tmp",
+                                         delete=False) as handle:
+            handle.write(text)
+        os.replace(handle.name, target)
+        written.append(name)
+    return tuple(written)
 
 
 def failure(task: Task, code: str, message: str, error: str, seconds: float,
              state: _Worker | None = None, templates: Path | None = None) -> Outcome:
     sheet = failed_sheet(task.student, code, message)
     sheet = replace(sheet, diagnostics=task.notes + sheet.diagnostics)
-    html: tuple[bytes | None, bytes | None] = (None, None)
+    html: tuple[str | None, str | None] = (None, None)
     if state is None or state.html:
         graded = Graded(Submission(Path(task.folder), task.student, None, "", ""),
                         Report(None, "", None, ()), sheet)
@@ -206,5 +237,5 @@ def failure(task: Task, code: str, message: str, error: str, seconds: float,
         except Exception:  # a failed page must not hide the failure
             html = (None, None)
     return Outcome(task.student, "failed", pack(encode_sheet(sheet)), None, None, None,
-                   error=error, html_student=html[0], html_instructor=html[1],
+                   error=error, html_student=_pack(html[0]), html_instructor=_pack(html[1]),
                    seconds=seconds, flags=sheet_flags(sheet), note=message)

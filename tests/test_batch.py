@@ -97,6 +97,30 @@ def test_an_unchanged_rerun_grades_nothing_and_writes_the_same(tmp_path: Path,
     assert (forced.graded, forced.reused) == (3, 0)
 
 
+def test_pages_written_by_the_workers_are_the_stores_and_come_back_when_lost(
+        tmp_path: Path, rubric_file: Path) -> None:
+    """Workers write each student's sheet and pages as they grade; the folder stays a
+    projection of the store: every file holds the stored payload, and a deleted file is
+    written again from the store by the next (unchanged) run, without grading."""
+    klass = make_class(tmp_path / "class", ["alice", "bob", "chloe"])
+    out = tmp_path / "out"
+    run_batch(_options(klass, out, rubric_file))
+    columns = {"sheets/{}.json": "sheet", "sheets/{}.html": "html_instructor",
+               "students/{}.html": "html_student"}
+    with Store.in_folder(out) as store:
+        for key, result in store.results(["alice", "bob", "chloe"]).items():
+            for pattern, column in columns.items():
+                stored = store.payload(result.id, column)
+                assert stored and (out / pattern.format(key)).read_text("utf-8") == stored
+    assert not list((out / ".tmp").glob("*"))  # no temporary file left behind
+    before = _files(out)
+    (out / "students" / "bob.html").unlink()
+    (out / "sheets" / "chloe.json").unlink()
+    again = run_batch(_options(klass, out, rubric_file))
+    assert (again.graded, again.reused) == (0, 3)
+    assert _files(out) == before
+
+
 def test_crashes_hangs_and_dead_workers_are_isolated(tmp_path: Path,
                                                      rubric_file: Path) -> None:
     klass = make_class(tmp_path / "class", ["alice", "crash", "hang", "die", "zoe"])

@@ -1,0 +1,28 @@
+"""Warm-up imported by the batch's fork server (``batch.WORKER_PRELOAD``).
+
+Workers are forked from the server, so what it loads once every worker has from
+its first submission on: the compiled default templates (about 85 ms) and the
+syntax highlighters' lexers. Without it each worker pays for them on its first
+page. Nothing here may fail a batch: a broken template folder is reported by
+the pages that use it.
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+
+from grader.models import CodeKind
+from grader.render.code import lexer_for
+from grader.render.env import environment
+
+
+def warm() -> None:
+    with suppress(Exception):  # a warm-up: template errors show where templates are used
+        env = environment(None)
+        for name in ("macros.html.j2", "sheet.html.j2", "dashboard.html.j2"):
+            env.get_template(name)
+    for kind in CodeKind:
+        lexer_for(kind=kind)
+
+
+warm()
