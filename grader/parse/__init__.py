@@ -253,7 +253,10 @@ class LabFit:
     """Share of the lab's graded questions found with content that looks like their answer."""
 
 
-def _fit(report: Report, rubric: Rubric) -> float:
+def _fit(report: Report, rubric: Rubric, *, enough: float | None = None) -> float:
+    """Share of the lab's graded questions whose answer looks like one. With ``enough``,
+    counting stops once that share is reached (a forced lab only needs to know whether
+    it fits): the value returned is then only a lower bound."""
     graded = [q for q in rubric.questions if q.graded]
     if not graded:
         return 0.0
@@ -275,6 +278,8 @@ def _fit(report: Report, rubric: Rubric) -> float:
             # A labelled screenshot: labels (``2.a``) are shared between labs, so it
             # counts half; a report answered only with labelled screenshots still fits.
             recognised += 0.5
+        if enough is not None and recognised >= enough * len(graded):
+            break
     return recognised / len(graded)
 
 
@@ -317,7 +322,7 @@ def parse_report(submission: Submission, rubrics: Sequence[Rubric], *,
     if forced is not None:
         report = parse_text(submission.text, forced, path=submission.report_path,
                             resolver=resolver)
-        fit = _fit(report, forced)
+        fit = _fit(report, forced, enough=MIN_FIT)
         if fit < MIN_FIT:
             base.append(Diagnostic(
                 "lab.poor_fit", f"the report answers few questions of {forced.id} "
