@@ -3,6 +3,10 @@
 The only module importing click. ``GraderError`` from the core becomes a
 ``click.ClickException`` with its own exit code; a student's problem never
 reaches here as an exception (it is a diagnostic in the output).
+
+Each command imports the part of the grader it uses: ``grader --help`` or the re-run of
+an unchanged batch need not load the parser, the criteria and the HTML views, and a
+batch starts its workers' server sooner.
 """
 
 from __future__ import annotations
@@ -16,28 +20,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import IntEnum
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from grader import __version__
 from grader.errors import GraderError
-from grader.ingest import read_submission
-from grader.models import Diagnostic, Severity
-from grader.parse import parse_report
-from grader.pipeline import grade_repository, grade_submission
-from grader.render import (
-    AUDIENCES,
-    DashboardEntry,
-    sheet_filename,
-    write_dashboard,
-    write_sheet,
-)
-from grader.rubric import load_all_rubrics, load_rubric, resolve_rubric
-from grader.sandbox import SandboxRunner
-from grader.serve import make_server
-from grader.serve import url as server_url
-from grader.views import parse_json, parse_table, sheet_json, sheet_table
+from grader.models import AUDIENCES
+
+if TYPE_CHECKING:
+    from grader.sandbox import SandboxRunner
 
 
 class ExitStatus(IntEnum):
@@ -67,6 +59,8 @@ def main() -> None:
 
 
 def _rubrics(rubric: str | None):  # type: ignore[no-untyped-def]
+    from grader.rubric import load_all_rubrics, load_rubric, resolve_rubric
+
     if rubric:
         forced = load_rubric(resolve_rubric(rubric))
         # The other labs stay known, so that a report of another lab is not graded.
@@ -88,6 +82,10 @@ def _rubrics(rubric: str | None):  # type: ignore[no-untyped-def]
 def parse(folder: Path, report_path: Path | None, rubric: str | None, encoding: str | None,
           as_json: bool) -> None:
     """Split a submission's report into answers by question id."""
+    from grader.ingest import read_submission
+    from grader.parse import parse_report
+    from grader.views import parse_json, parse_table
+
     forced, rubrics = _rubrics(rubric)
     try:
         submission = read_submission(folder, report=report_path, encoding=encoding)
@@ -133,6 +131,7 @@ def sandbox_runner(sandbox: bool, sandbox_timeout: float, sandbox_jobs: int,
     if not sandbox:
         yield None
         return
+    from grader.sandbox import SandboxRunner
     from grader.sandbox.engine import SandboxLimits
 
     limits = SandboxLimits(build_timeout=sandbox_timeout, compose_timeout=sandbox_timeout)
@@ -186,6 +185,9 @@ def grade(folder: Path, rubric: str | None, report_path: Path | None, encoding: 
     import os
 
     from grader.ocr import OcrCache, SqliteOcrCache, unavailable_reason
+    from grader.pipeline import grade_repository, grade_submission
+    from grader.render import write_sheet
+    from grader.views import sheet_json, sheet_table
 
     forced, rubrics = _rubrics(rubric)
     if ocr and (reason := unavailable_reason()) is not None:
@@ -239,6 +241,8 @@ def rubric() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def rubric_check(file: Path) -> None:
     """Validate a rubric; on error print file:line: key: problem and exit 3."""
+    from grader.rubric import load_rubric
+
     loaded = load_rubric(file)
     criteria = sum(len(q.criteria) for q in loaded.questions)
     click.echo(f"{file}: ok — {loaded.id}, {len(loaded.questions)} questions "
@@ -273,6 +277,8 @@ def rubric_new(statement: Path, lab_id: str, title: str | None, output: Path | N
 @click.argument("file")
 def rubric_show(file: str) -> None:
     """List a rubric's questions and criteria."""
+    from grader.rubric import load_rubric, resolve_rubric
+
     loaded = load_rubric(resolve_rubric(file))
     click.echo(f"{loaded.id}: {loaded.title} (mark /{loaded.scale.out_of:g})")
     for question in loaded.questions:
@@ -294,6 +300,9 @@ def view(path: Path, serve: bool, port: int, no_browser: bool) -> None:
 
     PATH is a .html file, or a folder whose index.html is opened; with --serve the folder
     is served on 127.0.0.1 instead (until Ctrl-C)."""
+    from grader.serve import make_server
+    from grader.serve import url as server_url
+
     page = path / "index.html" if path.is_dir() else path
     if not serve:
         if not page.is_file():
@@ -334,6 +343,10 @@ def dashboard(outdir: Path, folders: tuple[Path, ...], rubric: str | None, audie
 
     Each submission is graded in turn; OUTDIR gets <student>.html per student and
     index.html, the class dashboard with links to the sheets."""
+    from grader.models import Diagnostic, Severity
+    from grader.pipeline import grade_submission
+    from grader.render import DashboardEntry, sheet_filename, write_dashboard, write_sheet
+
     forced, rubrics = _rubrics(rubric)
     outdir.mkdir(parents=True, exist_ok=True)
     entries: list[DashboardEntry] = []

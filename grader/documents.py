@@ -24,9 +24,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import docx
-import pypdf
-
 from grader.decode import detect_bom, guess_utf16
 from grader.models import Diagnostic, EmbeddedImage, Severity
 
@@ -173,6 +170,8 @@ def _extract_docx(data: bytes) -> ExtractedDocument:
     if problem is not None:
         return _unreadable("docx", problem)
     try:
+        import docx  # only for .docx reports: not loaded by every worker and command
+
         document = docx.Document(io.BytesIO(data))
         return _DocxReader(document).read()
     except Exception as error:  # untrusted file: any parser failure is the student's problem
@@ -377,6 +376,8 @@ def _too_large_note(name: str) -> Diagnostic:
 
 def _extract_pdf(data: bytes) -> ExtractedDocument:
     try:
+        import pypdf  # only for .pdf reports
+
         reader = pypdf.PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             return _unreadable("pdf", "it is password-protected")

@@ -14,6 +14,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from pathlib import Path
 
+AUDIENCES: tuple[str, ...] = ("student", "instructor")
+"""Who a page is for. ``student``: what may be sent to the student. ``instructor``: adds the
+rubric's expected answers and hidden notes, grader details, and (dashboard) the students'
+names and extras."""
 IMAGE_MARKUP = re.compile(r"!\[[^\]]*\]\([^)]*\)|!\[\[[^\]]*\]\]|<img\b[^>]*>?", re.IGNORECASE)
 """Image references in markdown, Obsidian and HTML form: markup, not the student's words."""
 

@@ -20,15 +20,17 @@ import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grader.models import Diagnostic, Report, ScoreSheet, Severity, Submission
 from grader.outputs import student_files
-from grader.pipeline import Graded
 from grader.rubric import Rubric
 from grader.sheetcodec import StoredOverride, apply_overrides, encode_sheet
 from grader.similarity import answer_prints
 from grader.store import pack
+
+if TYPE_CHECKING:
+    from grader.pipeline import Graded
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +178,7 @@ def grade_task(task: Task) -> Outcome:
         if task.notes:
             sheet = replace(sheet, diagnostics=task.notes + sheet.diagnostics)
         sheet = apply_overrides(sheet, {o.question: o for o in task.overrides})
-        graded = Graded(graded.submission, graded.report, sheet)
+        graded = replace(graded, sheet=sheet)
         rubric = next((r for r in state.rubrics if r.id == sheet.rubric), None)
         prints = (answer_prints(graded.report, rubric)
                   if rubric is not None and state.similarity else None)
@@ -230,6 +232,8 @@ def failure(task: Task, code: str, message: str, error: str, seconds: float,
     sheet = replace(sheet, diagnostics=task.notes + sheet.diagnostics)
     html: tuple[str | None, str | None] = (None, None)
     if state is None or state.html:
+        from grader.pipeline import Graded  # the parent's failures only: imported on need
+
         graded = Graded(Submission(Path(task.folder), task.student, None, "", ""),
                         Report(None, "", None, ()), sheet)
         try:

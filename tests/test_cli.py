@@ -478,3 +478,22 @@ def test_readme_kind_table_matches_the_registry() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     rows = re.findall(r"^\| `(\w+)` \| ([A-Z]\d{3}) \|", readme, re.MULTILINE)
     assert rows == [(kind.kind, kind.code) for kind in KINDS]
+
+
+def test_the_command_line_and_the_batch_parent_load_no_grading_code() -> None:
+    """Startup: ``grader --help``, and a batch's parent process (its workers come from a
+    server that imports the grader once), load neither the parser, the criteria, the HTML
+    views nor the Docker client; each command imports what it uses."""
+    import subprocess
+    import sys
+
+    heavy = ("grader.pipeline", "grader.parse", "grader.criteria", "grader.scoring",
+             "grader.render", "grader.sandbox", "docker", "docx", "pypdf", "markdown_it",
+             "jinja2", "pygments")
+    code = ("import sys, grader.cli, grader.batch, grader.ocr; "
+            f"print(','.join(m for m in {heavy!r} if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, cwd=ROOT).stdout.strip()
+    assert loaded == ""
+    help_text = CliRunner().invoke(main, ["grade", "--help"]).output
+    assert "--audience [student|instructor]" in help_text

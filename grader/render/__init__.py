@@ -29,6 +29,7 @@ from typing import Any, Literal
 from markupsafe import Markup
 
 from grader import __version__
+from grader.models import AUDIENCES
 from grader.pipeline import Graded
 from grader.render.code import pygments_css
 from grader.render.dashboard import (
@@ -62,9 +63,6 @@ __all__ = [
 ]
 
 Audience = Literal["student", "instructor"]
-AUDIENCES: tuple[str, ...] = ("student", "instructor")
-"""``student``: what may be sent to the student. ``instructor``: adds the rubric's expected
-answers and hidden notes, grader details, and (dashboard) the students' names and extras."""
 
 STYLESHEET = "grader.css"
 SORT_SCRIPT = "sortable.js"
