@@ -38,6 +38,7 @@ and the synthetic class shares its screenshots between students.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import random
@@ -177,6 +178,10 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(source, ignore_errors=True)
         shutil.copytree(ROOT / "grader", source / "grader",
                         ignore=shutil.ignore_patterns("__pycache__"))
+        # Byte-compiled, as ``pip install`` leaves an installed package: otherwise, where
+        # PYTHONDONTWRITEBYTECODE is set, every run compiles the grader twice (the batch
+        # process and the workers' server), about a second of CPU that no user pays.
+        compileall.compile_dir(source / "grader", quiet=1)
         env = {**os.environ, "PYTHONPATH": str(source)}
         rubric = work / "tp1-docker.yaml"
         shutil.copy(ROOT / "rubrics" / "tp1-docker.yaml", rubric)
