@@ -44,6 +44,23 @@ def _parsed(kind: str, params_json: str) -> Any:
     return REGISTRY[kind].parse(json.loads(params_json))
 
 
+_BY_SPEC: dict[int, tuple[CriterionSpec, Any]] = {}
+
+
+def _params(spec: CriterionSpec) -> Any:
+    """A criterion's validated parameters: parsed once per distinct parameters, and looked
+    up by the spec itself afterwards (a class's reports share one rubric's specs; each
+    entry keeps its spec alive, so its id cannot be reused by another)."""
+    hit = _BY_SPEC.get(id(spec))
+    if hit is not None and hit[0] is spec:
+        return hit[1]
+    params = _parsed(spec.kind, json.dumps(spec.params, sort_keys=True))
+    if len(_BY_SPEC) >= 4096:
+        _BY_SPEC.clear()
+    _BY_SPEC[id(spec)] = (spec, params)
+    return params
+
+
 def _status(judgement: Judgement) -> Status:
     if judgement.status is not None:
         return judgement.status
@@ -68,7 +85,7 @@ def judge_criterion(spec: CriterionSpec, index: int, ctx: Context) -> CriterionR
     code = f"{kind.code}:{ctx.question.id}#{index + 1}"
     cap = spec.cap
     try:
-        params = _parsed(spec.kind, json.dumps(spec.params, sort_keys=True))
+        params = _params(spec)
         judgement = kind.judge(params, ctx)
     except Exception as exc:  # a criterion's bug must not sink the sheet
         log.exception("criterion %s failed", code)

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "´": "'", "“": '"', "”": '"', "«": '"', "»": '"',
                          "–": "-", "—": "-", "‑": "-", "−": "-", "→": "->"})
@@ -78,6 +78,9 @@ class Folded:
     """Token and stem → token indexes: a synonym's first word is looked up, not scanned."""
     original: str = ""
     """The text as the student wrote it."""
+    distinct: tuple[str, ...] = ()
+    """Each token once, and its stem (``distinct_stems``): what a typo search compares."""
+    distinct_stems: tuple[str, ...] = ()
 
     def as_written(self, begin: int, end: int) -> str:
         """The original text behind ``flat[begin:end]`` (for evidence shown to people).
@@ -135,8 +138,10 @@ def prepare(text: str) -> Folded:
         positions.setdefault(token, []).append(index)
         if token_stem != token:
             positions.setdefault(token_stem, []).append(index)
+    distinct = tuple(dict.fromkeys(tokens))
     return Folded(flat, tuple(tokens), stems, tuple(offsets),
-                  {k: tuple(v) for k, v in positions.items()}, text)
+                  {k: tuple(v) for k, v in positions.items()}, text, distinct,
+                  tuple(stem(t) for t in distinct))
 
 
 Word = tuple[str, str]
@@ -179,12 +184,27 @@ def _starts(text: Folded, wanted: Word, fuzzy: bool) -> list[int]:
         return [i for i, token in enumerate(text.tokens) if token.startswith(wanted_stem[:-1])]
     found = set(text.positions.get(wanted_stem, ())) | set(text.positions.get(wanted_word, ()))
     if not found and fuzzy and len(wanted_word) >= FUZZY_MIN_LENGTH:
-        # Each distinct word is compared once (a report repeats its words many times).
-        typos = [token for token in dict.fromkeys(text.tokens)
-                 if _word_matches(wanted, token, stem(token))]
-        found = {i for token in typos for i in text.positions[token]
+        found = {i for token in _typos(text, wanted) for i in text.positions[token]
                  if text.tokens[i] == token}
     return sorted(found)
+
+
+def _typos(text: Folded, wanted: Word) -> set[str]:
+    """The distinct tokens of ``text`` that are typos of ``wanted`` (``_word_matches``'s
+    fuzzy cases; its exact ones are found by lookup), each compared once, in C."""
+    wanted_stem, wanted_word = wanted
+    found: set[str] = set()
+    if len(wanted_stem) >= FUZZY_MIN_LENGTH:
+        for _, _, index in process.extract(wanted_stem, text.distinct_stems, scorer=fuzz.ratio,
+                                           score_cutoff=FUZZY_THRESHOLD, limit=None):
+            if abs(len(text.distinct_stems[index]) - len(wanted_stem)) <= 2:
+                found.add(text.distinct[index])
+    if len(wanted_word) >= FUZZY_MIN_LENGTH + 1:
+        for _, _, index in process.extract(wanted_word, text.distinct, scorer=fuzz.ratio,
+                                           score_cutoff=FUZZY_THRESHOLD, limit=None):
+            if abs(len(text.distinct[index]) - len(wanted_word)) <= 2:
+                found.add(text.distinct[index])
+    return found
 
 
 def may_occur(text: Folded, synonym: str) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -35,7 +36,13 @@ def marks_pattern(texts: Iterable[str]) -> re.Pattern[str] | None:
     cleaned = {t for t in cleaned if len(t) >= 2}
     if not cleaned:
         return None
-    ordered = sorted(cleaned, key=len, reverse=True)[:MAX_MARKS]
+    return _marks(tuple(sorted(cleaned, key=lambda t: (-len(t), t))[:MAX_MARKS]))
+
+
+@lru_cache(maxsize=1024)
+def _marks(ordered: tuple[str, ...]) -> re.Pattern[str]:
+    """Compiled once per set of evidence: many students match the same commands and
+    snippets, and ``re``'s own cache is too small for a class."""
     parts = [r"\s+".join(re.escape(word) for word in text.split()) for text in ordered]
     return re.compile("|".join(parts), re.IGNORECASE)
 
