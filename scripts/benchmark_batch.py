@@ -21,7 +21,9 @@ of the whole process tree (the batch process, the fork server and the
 workers) with the rate it allows on this machine's cores ("CPU-bound/s":
 what the wall rate would be with the cores to itself, since other work on a
 shared machine slows the wall clock), the peak memory of the tree (summed,
-sampled every 20 ms from ``/proc``) and the batch's own phase timings
+sampled every 20 ms from ``/proc``), the CPU time the hypervisor took from the VM
+during the run (*stolen*, all cores: on a shared VM the wall clock loses what is stolen)
+and the batch's own phase timings
 (``summary.json``). Goals (issue 5, on the 2-core development
 machine): cold ≥ 20 submissions/s, unchanged < 2 s, peak < 500 MB.
 
@@ -131,6 +133,16 @@ def _tree(pid: int, cpu: dict[int, float]) -> int:
     return total
 
 
+def stolen() -> float:
+    """CPU seconds the hypervisor has taken from this VM since boot, all cores (the
+    ``steal`` column of ``/proc/stat``; 0 where there is none)."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+        return int(fields[8]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def timed(argv: list[str], env: dict[str, str], cwd: Path
           ) -> tuple[float, int, float, str]:
     """Run a command; return (seconds, peak tree memory in bytes, CPU seconds of the tree,
@@ -197,18 +209,20 @@ def main(argv: list[str] | None = None) -> int:
               f"{', OCR' if args.ocr else ', no OCR'}")
         cores = os.cpu_count() or 1
         print(f"{'run':<16} {'seconds':>8} {'subm/s':>8} {'CPU s':>7} {'CPU-bound/s':>11} "
-              f"{'peak MB':>8}  summary")
+              f"{'peak MB':>8} {'stolen s':>8}  summary")
         for label in ("cold", "unchanged", "rubric changed"):
             if label == "rubric changed":
                 text = rubric.read_text(encoding="utf-8")
                 rubric.write_text(re.sub(r"missed: ([A-Z])", r"missed: (v2) \1", text, count=1),
                                   encoding="utf-8")
+            before = stolen()
             seconds, peak, cpu, first = timed(command, env, work)  # not the repo: ``-m``
             # would put the working tree before the frozen copy
+            steal = stolen() - before
             phases = json.loads((out / "summary.json").read_text(encoding="utf-8"))["timings"]
             bound = args.students / max(cpu / cores, seconds / 8, 1e-9)
             print(f"{label:<16} {seconds:>8.2f} {args.students / seconds:>8.1f} {cpu:>7.1f} "
-                  f"{bound:>11.1f} {peak / 2**20:>8.0f}  {first}")
+                  f"{bound:>11.1f} {peak / 2**20:>8.0f} {steal:>8.1f}  {first}")
             print(f"{'':<16} phases (s): " + ", ".join(f"{k} {v:.2f}" for k, v in phases.items()))
     finally:
         if args.keep is None:
