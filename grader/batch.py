@@ -305,6 +305,11 @@ def _grade_all(tasks: Sequence[Task], options: BatchOptions, forced: Rubric | No
                 html_instructor=outcome.html_instructor, seconds=outcome.seconds,
                 flags=outcome.flags, note=outcome.note))
             fresh_files.update(dict.fromkeys(outcome.files, result_id))
+            if outcome.status == "graded":
+                # Decoded now, while the workers grade (this process is otherwise idle):
+                # the class-wide outputs read them at the end.
+                store.sheet(result_id)
+                store.fingerprints(result_id)
             summary.graded += 1
             if progress is not None:
                 progress.advance(task.student, outcome.status)

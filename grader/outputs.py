@@ -181,9 +181,9 @@ class ClassSimilarity:
             return self._pairs
         prints: dict[str, Any] = {}
         for key, result_id in self.graded:
-            payload = self.store.payload(result_id, "similarity")
-            if payload:
-                prints[key] = orjson.loads(payload)
+            found = self.store.fingerprints(result_id)
+            if found:
+                prints[key] = found
         self._pairs = find_similar(prints)
         self.count = len(self._pairs)
         self.students = tuple(sorted({k for p in self._pairs for k in (p.a, p.b)}))

@@ -161,6 +161,9 @@ class Store:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._sheets: dict[int, ScoreSheet] = {}
+        self._prints: dict[int, Any] = {}
+        """Decoded payloads by result id (a result row never changes once written)."""
         path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
@@ -297,10 +300,22 @@ class Store:
         return None if row is None else unpack(row[0])
 
     def sheet(self, result_id: int) -> ScoreSheet:
-        text = self.payload(result_id, "sheet")
-        if text is None:
-            raise StoreError(f"result {result_id} not found in {self.path}")
-        return sheet_from_json(orjson.loads(text))
+        """A result's score sheet, decoded once per store connection."""
+        sheet = self._sheets.get(result_id)
+        if sheet is None:
+            text = self.payload(result_id, "sheet")
+            if text is None:
+                raise StoreError(f"result {result_id} not found in {self.path}")
+            sheet = self._sheets[result_id] = sheet_from_json(orjson.loads(text))
+        return sheet
+
+    def fingerprints(self, result_id: int) -> Any:
+        """A result's answer fingerprints (``similarity.answer_prints``), decoded once per
+        store connection; ``None`` when it has none."""
+        if result_id not in self._prints:
+            text = self.payload(result_id, "similarity")
+            self._prints[result_id] = orjson.loads(text) if text else None
+        return self._prints[result_id]
 
     # ------------------------------------------------------------ file hashes
 
