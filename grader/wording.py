@@ -27,17 +27,25 @@ _QUOTES = str.maketrans({"’": "'", "‘": "'", "´": "'", "“": '"', "”": '
 @lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Lowercase, strip accents, unify quotes and dashes, collapse spaces."""
-    text = text.translate(_QUOTES)
-    if not text.isascii():
-        # French accents decompose into U+0300–U+036F, dropped by one C-level translate;
-        # only text with other non-ASCII characters left is scanned for combining marks.
-        text = unicodedata.normalize("NFKD", text).translate(_ACCENTS)
-        if not text.isascii():
-            text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if not text.isascii():  # the quotes, dashes and accents to unify are all non-ASCII
+        text = text.translate(_QUOTES)
+        # Decomposed, then every combining mark dropped by one C-level translate.
+        text = unicodedata.normalize("NFKD", text).translate(_MARKS)
     return _SPACES.sub(" ", text).strip().lower()
 
 
-_ACCENTS = dict.fromkeys(range(0x300, 0x370))
+class _CombiningMarks(dict[int, int | None]):
+    """``str.translate`` table that deletes combining marks: French accents (U+0300–U+036F)
+    from the start, any other character decided on first sight and remembered, so that
+    text with emoji, box drawing or other scripts is not scanned in Python."""
+
+    def __missing__(self, code: int) -> int | None:
+        value = None if unicodedata.combining(chr(code)) else code
+        self[code] = value
+        return value
+
+
+_MARKS = _CombiningMarks(dict.fromkeys(range(0x300, 0x370)))
 
 FUZZY_THRESHOLD = 85
 """Similarity (0–100) above which a long word counts as a misspelling of the synonym."""

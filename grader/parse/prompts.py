@@ -120,17 +120,18 @@ class PromptIndex:
 
     def match_line(self, line: str) -> PromptMatch | None:
         """Whether a report line is statement text, and whose."""
-        key = _key(plain(line))
+        text = plain(line)
+        key = _key(text)
         if len(key) < MIN_CHARS:
             return None
-        loose = _loose(plain(line))
+        loose = _loose(text)
         if len(loose.split()) >= MIN_WORDS:
             owner = self._containing(loose)
             if owner is not _NOWHERE:
                 return PromptMatch(owner if isinstance(owner, str) else None, 100.0)
         if _COMMAND_LINE.match(loose.strip()):
             return None  # a command is evidence of work; copied ones are caught by context
-        pieces = [_key(p) for p in _SENTENCE_END.split(plain(line))]
+        pieces = [_key(p) for p in _SENTENCE_END.split(text)]
         pieces = [p for p in pieces if len(p) >= 8]
         if not pieces:
             return None
