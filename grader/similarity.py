@@ -340,15 +340,19 @@ def find_similar(prints: Mapping[str, Mapping[str, Any]], *, min_shared: int = M
     students = sorted(prints)
     common = max(common_min, int(common_share * len(students)))
     questions = sorted({q for s in students for q in prints[s]})
-    alike: dict[tuple[str, str], list[tuple[str, float, int, set[int]]]] = defaultdict(list)
+    alike: dict[tuple[str, str], list[tuple[str, float, int]]] = defaultdict(list)
+    sets_of: dict[str, dict[str, set[int]]] = {}
+    frequent_of: dict[str, set[int]] = {}
     for question in questions:
-        sets = {s: {h for h, _, _ in prints[s][question]["fp"]}
-                for s in students if question in prints[s]}
+        sets = sets_of[question] = {s: {h for h, _, _ in prints[s][question]["fp"]}
+                                    for s in students if question in prints[s]}
         postings: dict[int, list[str]] = defaultdict(list)
         for student, hashes in sets.items():
             for h in hashes:
                 postings[h].append(student)
-        frequent = {h for h, who in postings.items() if len(who) > common}
+        frequent = frequent_of[question] = {h for h, who in postings.items()
+                                            if len(who) > common}
+        own = {s: len(hashes - frequent) for s, hashes in sets.items()}
         counts: Counter[tuple[str, str]] = Counter()
         for who in postings.values():
             if 1 < len(who) <= common:
@@ -356,23 +360,24 @@ def find_similar(prints: Mapping[str, Mapping[str, Any]], *, min_shared: int = M
         for (a, b), shared in counts.items():
             if shared < min_shared:
                 continue
-            size = min(len(sets[a] - frequent), len(sets[b] - frequent))
+            size = min(own[a], own[b])
             containment = shared / size if size else 0.0
             if containment >= min_containment:
-                alike[(a, b)].append((question, containment, shared,
-                                      (sets[a] & sets[b]) - frequent))
+                alike[(a, b)].append((question, containment, shared))
     flagged = []
     for (a, b), answers in alike.items():
-        evidence = sum(shared for _, _, shared, _ in answers)
-        longest = max((shared for _, c, shared, _ in answers if c >= 0.5), default=0)
+        evidence = sum(shared for _, _, shared in answers)
+        longest = max((shared for _, c, shared in answers if c >= 0.5), default=0)
         if evidence >= pair_evidence or longest >= long_passage:
-            top = max(c for _, c, _, _ in answers)
+            top = max(c for _, c, _ in answers)
             flagged.append(((-evidence, -top, a, b), answers))
     flagged.sort(key=lambda item: item[0])
     pairs = []
     for rank, ((_, _, a, b), answers) in enumerate(flagged):
         pairs.append(SimilarPair(a, b, tuple(
-            SharedAnswer(q, c, n, _passages(prints[a][q], prints[b][q], hashes)
-                         if rank < passage_pairs else ())
-            for q, c, n, hashes in answers)))
+            SharedAnswer(q, c, n, _passages(
+                prints[a][q], prints[b][q],
+                (sets_of[q][a] & sets_of[q][b]) - frequent_of[q])
+                if rank < passage_pairs else ())
+            for q, c, n in answers)))
     return pairs
