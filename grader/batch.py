@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
 import shutil
 import time
@@ -52,6 +51,7 @@ from grader.rubric import Rubric
 from grader.sheetcodec import overrides_digest
 from grader.store import STORE_NAME, NewResult, Store, StudentRecord
 from grader.worker import Outcome, Task, failure, grade_task, init_worker
+from grader.workerserver import start_worker_server
 
 if TYPE_CHECKING:
     from grader.sandbox import SandboxRunner
@@ -319,22 +319,6 @@ def _grade_all(tasks: Sequence[Task], options: BatchOptions, forced: Rubric | No
     finally:
         pool.close()
         pool.join()
-
-
-WORKER_PRELOAD = ["grader.worker", "grader.render", "grader.prewarm"]
-"""Imported once by the fork server, before it forks the workers (which start warm)."""
-
-
-def start_worker_server() -> multiprocessing.context.BaseContext:
-    """Start the fork server the workers come from, if it is not running yet, and return
-    its context. It imports the grader (about half a second), so a batch starts it as soon
-    as it knows that one submission needs grading, and goes on hashing the others."""
-    from multiprocessing import forkserver
-
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(WORKER_PRELOAD)
-    forkserver.ensure_running()
-    return context
 
 
 def task_timeout(options: BatchOptions) -> float:

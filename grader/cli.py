@@ -429,6 +429,11 @@ def batch(class_path: Path, rubric: str | None, out: Path, jobs: int | None,
     CLASS is a folder of student folders, a Moodle "download all submissions" zip, or
     GitHub Classroom clones. Unchanged submissions keep their stored result: run it again
     after a rubric change or an interruption."""
+    from grader.store import STORE_NAME
+    from grader.workerserver import start_worker_server
+
+    if force or not (out / STORE_NAME).is_file():
+        start_worker_server()  # a first run grades everyone: the workers' server starts now
     from grader.batch import BatchOptions, RichProgress, run_batch, summary_lines
     from grader.ocr import unavailable_reason
 

@@ -1,4 +1,4 @@
-"""Warm-up imported by the batch's fork server (``batch.WORKER_PRELOAD``).
+"""Warm-up imported by the batch's fork server (``workerserver.WORKER_PRELOAD``).
 
 Workers are forked from the server, so what it loads once every worker has from
 its first submission on: the compiled default templates (about 85 ms) and the
