@@ -23,7 +23,9 @@ what the wall rate would be with the cores to itself, since other work on a
 shared machine slows the wall clock), the peak memory of the tree (summed,
 sampled every 20 ms from ``/proc``), the CPU time the hypervisor took from the VM
 during the run (*stolen*, all cores: on a shared VM the wall clock loses what is stolen)
-and the batch's own phase timings
+and the batch's own phase timings. The header gives the CPU time of a fixed
+pure-Python loop, measured just before: the same VM runs it in 0.33 to 0.43 s
+depending on the moment, and the batch's figures move with it
 (``summary.json``). Goals (issue 5, on the 2-core development
 machine): cold ≥ 20 submissions/s, unchanged < 2 s, peak < 500 MB.
 
@@ -143,6 +145,17 @@ def stolen() -> float:
         return 0.0
 
 
+def reference_seconds() -> float:
+    """CPU seconds of a fixed pure-Python loop (best of 3): how fast this machine is at
+    the moment (0.33 s on the development VM at its fastest), to compare runs by."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.process_time()
+        sum(i * i for i in range(5_000_000))
+        best = min(best, time.process_time() - start)
+    return best
+
+
 def timed(argv: list[str], env: dict[str, str], cwd: Path
           ) -> tuple[float, int, float, str]:
     """Run a command; return (seconds, peak tree memory in bytes, CPU seconds of the tree,
@@ -206,7 +219,8 @@ def main(argv: list[str] | None = None) -> int:
         command.append("--ocr" if args.ocr else "--no-ocr")
         print(f"{args.students} submissions, {os.cpu_count()} cores, jobs: "
               f"{args.jobs or 'all cores'}{', no HTML' if args.no_html else ''}"
-              f"{', OCR' if args.ocr else ', no OCR'}")
+              f"{', OCR' if args.ocr else ', no OCR'}; reference loop "
+              f"{reference_seconds():.3f} s CPU")
         cores = os.cpu_count() or 1
         print(f"{'run':<16} {'seconds':>8} {'subm/s':>8} {'CPU s':>7} {'CPU-bound/s':>11} "
               f"{'peak MB':>8} {'stolen s':>8}  summary")
