@@ -23,11 +23,11 @@ what the wall rate would be with the cores to itself, since other work on a
 shared machine slows the wall clock), the peak memory of the tree (summed,
 sampled every 20 ms from ``/proc``), the CPU time the hypervisor took from the VM
 during the run (*stolen*, all cores: on a shared VM the wall clock loses what is stolen)
-and the batch's own phase timings. The header gives the CPU time of a fixed
-pure-Python loop, measured just before: the same VM runs it in 0.33 to 0.43 s
-depending on the moment, and the batch's figures move with it
-(``summary.json``). Goals (issue 5, on the 2-core development
-machine): cold ≥ 20 submissions/s, unchanged < 2 s, peak < 500 MB.
+and the batch's own phase timings (``summary.json``). The header gives the CPU time
+of a fixed pure-Python loop, measured just before: the same VM runs it in 0.33 to
+0.43 s depending on the moment, and the batch's figures move with it. Goals (issue
+5, on the 2-core development machine): cold ≥ 20 submissions/s, unchanged < 2 s,
+peak < 500 MB.
 
 The batch runs a frozen copy of ``grader/`` (``PYTHONPATH``, from the work
 folder): the grader's code
