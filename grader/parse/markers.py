@@ -115,7 +115,9 @@ def read_marker(line: str, *, is_heading: bool | None = None) -> Marker | None:
         return None
     # Markers sit at the start of a line. Accents are kept ("À l'intérieur" is no id
     # 'a'), and the case folding keeps offsets, so ``rest`` is cut from the raw line.
-    text = raw[:300].lower().translate(_ONE_TO_ONE)
+    text = raw[:300].lower()
+    if not text.isascii():  # the quotes and dashes to unify are all non-ASCII
+        text = text.translate(_ONE_TO_ONE)
     glued = _GLUED_ID.match(raw)
     if glued:
         return Marker(MarkerKind.QUESTION, int(glued.group(1)), (glued.group(2).lower(),),
