@@ -50,7 +50,7 @@ from grader.roster import Roster, load_roster
 from grader.rubric import Rubric
 from grader.sheetcodec import overrides_digest
 from grader.store import STORE_NAME, NewResult, Store, StudentRecord
-from grader.worker import Outcome, Task, failure, grade_task, init_worker
+from grader.worker import Outcome, Task, failure, grade_task, init_worker, place_staged
 from grader.workerserver import start_worker_server
 
 if TYPE_CHECKING:
@@ -271,8 +271,9 @@ def _grade_all(tasks: Sequence[Task], options: BatchOptions, forced: Rubric | No
                rubrics: Sequence[Rubric], store: Store, run_id: int,
                hashes: Mapping[str, tuple[int, int, str]], summary: BatchSummary,
                progress: Progress | None, fresh_files: dict[str, int]) -> None:
-    """Grade ``tasks`` in worker processes, saving each result as it arrives; the files
-    the workers wrote are added to ``fresh_files`` (name → result id)."""
+    """Grade ``tasks`` in worker processes, saving each result as it arrives, then moving
+    the pages its worker staged into place; those are added to ``fresh_files`` (name →
+    result id)."""
     if not tasks:
         return
     runner = options.sandbox
@@ -304,7 +305,8 @@ def _grade_all(tasks: Sequence[Task], options: BatchOptions, forced: Rubric | No
                 similarity=outcome.similarity, html_student=outcome.html_student,
                 html_instructor=outcome.html_instructor, seconds=outcome.seconds,
                 flags=outcome.flags, note=outcome.note))
-            fresh_files.update(dict.fromkeys(outcome.files, result_id))
+            fresh_files.update(dict.fromkeys(place_staged(options.out, outcome.staged),
+                                             result_id))
             if outcome.status == "graded":
                 # Decoded now, while the workers grade (this process is otherwise idle):
                 # the class-wide outputs read them at the end.

@@ -249,9 +249,10 @@ def write_outputs(store: Store, out: Path, *, rubrics: Sequence[Rubric],
                   templates: Path | None, fresh: Mapping[str, int] | None = None) -> None:
     """Write the output folder for the store's latest run, and fill in ``summary``.
 
-    ``fresh`` names the files a worker already wrote this run (file → the result id it
-    holds): workers write their student's pages as they grade, on every core, so that
-    only the class-wide files are left to this serial step."""
+    ``fresh`` names the files already put in place this run (file → the result id it
+    holds): workers write their student's pages as they grade, on every core, and each
+    is moved into the folder once its result is saved, so that only the class-wide files
+    are left to this serial step."""
     fresh = fresh or {}
     clock = time.perf_counter()
     students = store.class_students(summary.run_id)
@@ -286,7 +287,7 @@ def write_outputs(store: Store, out: Path, *, rubrics: Sequence[Rubric],
             continue
         for name, column in student_files(record.slug, html).items():
             target = out / name
-            if fresh.get(name) == result.id:  # written by the worker that graded it
+            if fresh.get(name) == result.id:  # written by the worker that graded it, placed
                 written[name] = result.id
                 continue
             if manifest.get(name) != result.id or not target.is_file():

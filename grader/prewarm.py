@@ -17,12 +17,15 @@ from grader.render.env import environment
 
 
 def warm() -> None:
-    with suppress(Exception):  # a warm-up: template errors show where templates are used
+    # A warm-up: nothing may fail here, or the server would fail every worker. A broken
+    # template is reported by the pages that use it.
+    with suppress(Exception):
         env = environment(None)
         for name in ("macros.html.j2", "sheet.html.j2", "dashboard.html.j2"):
             env.get_template(name)
-    for kind in CodeKind:
-        lexer_for(kind=kind)
+    with suppress(Exception):
+        for kind in CodeKind:
+            lexer_for(kind=kind)
 
 
 warm()

@@ -3,7 +3,9 @@
 The batch's workers (``grader/batch.py`` runs them in a ``pebble`` pool)
 each receive their rubrics once (``init_worker``), then one ``Task`` per
 submission, and send back an ``Outcome`` whose payloads are already packed
-for the store, so the parent only writes them. A student's crash is caught
+for the store, so the parent only writes them; the student's pages are
+written too, staged in the output folder's ``.tmp`` for the parent to move
+into place once the result is saved. A student's crash is caught
 here and becomes a failed outcome with its traceback; a hang or a dying
 worker is turned into one by the parent (``failure``).
 """
@@ -60,8 +62,11 @@ class Outcome:
     seconds: float = 0.0
     flags: tuple[str, ...] = ()
     note: str = ""
-    files: tuple[str, ...] = ()
-    """The student's files the worker wrote into the output folder (``student_files``)."""
+    staged: tuple[tuple[str, str], ...] = ()
+    """The student's files (``student_files``) the worker wrote, complete, into the
+    output folder's ``.tmp``: (name in the folder, staged path). The parent moves them
+    into place once the result is saved, so the folder never shows a result the store
+    does not hold (a worker left running after its batch was killed only writes there)."""
 
 
 def sheet_flags(sheet: ScoreSheet) -> tuple[str, ...]:
@@ -186,7 +191,7 @@ def grade_task(task: Task) -> Outcome:
                         (state.out, task.slug) if state.out is not None else None)
                 if state.html else (None, None))
         sheet_text = encode_sheet(sheet, graded.report)
-        files = (_write_pages(state.out, task.slug, state.html, {
+        staged = (_stage_pages(state.out, task.slug, state.html, {
             "sheet": sheet_text, "html_student": html[0], "html_instructor": html[1]})
             if state.out is not None else ())
     except Exception as exc:  # the student's sheet says what broke; the batch goes on
@@ -199,31 +204,44 @@ def grade_task(task: Task) -> Outcome:
         rubric_digest=sheet.rubric_digest, report_path=graded.submission.report_path,
         similarity=pack(json.dumps(prints)) if prints else None,
         html_student=_pack(html[0]), html_instructor=_pack(html[1]),
-        seconds=time.perf_counter() - start, flags=sheet_flags(sheet), files=files)
+        seconds=time.perf_counter() - start, flags=sheet_flags(sheet), staged=staged)
 
 
 def _pack(text: str | None) -> bytes | None:
     return None if text is None else pack(text)
 
 
-def _write_pages(out: Path, slug: str, html: bool,
-                 texts: dict[str, str | None]) -> tuple[str, ...]:
-    """Write the student's files into the output folder, each one atomically (a temporary
-    file in ``.tmp``, which the batch empties at its start, renamed into place)."""
-    written = []
-    (out / ".tmp").mkdir(parents=True, exist_ok=True)
-    for name, column in student_files(slug, html).items():
+def _stage_pages(out: Path, slug: str, html: bool,
+                 texts: dict[str, str | None]) -> tuple[tuple[str, str], ...]:
+    """Write the student's files, complete, into ``out/.tmp`` (emptied at each batch's
+    start), with the permissions any output file gets (``open``'s, under the umask)."""
+    staged = []
+    folder = out / ".tmp"
+    folder.mkdir(parents=True, exist_ok=True)
+    for index, (name, column) in enumerate(student_files(slug, html).items()):
         text = texts.get(column)
         if text is None:
             continue
+        path = folder / f"{slug}.{index}.{os.getpid()}.{time.monotonic_ns()}"
+        with path.open("x", encoding="utf-8") as handle:
+            handle.write(text)
+        staged.append((name, str(path)))
+    return tuple(staged)
+
+
+def place_staged(out: Path, staged: Sequence[tuple[str, str]]) -> list[str]:
+    """Move a saved result's staged files into place (a rename each: atomic); the names
+    placed. A staged file that is gone is left to ``write_outputs``, from the store."""
+    placed = []
+    for name, path in staged:
         target = out / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=out / ".tmp",
-                                         delete=False) as handle:
-            handle.write(text)
-        os.replace(handle.name, target)
-        written.append(name)
-    return tuple(written)
+        try:
+            os.replace(path, target)
+        except FileNotFoundError:
+            continue
+        placed.append(name)
+    return placed
 
 
 def failure(task: Task, code: str, message: str, error: str, seconds: float,

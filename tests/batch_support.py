@@ -125,3 +125,18 @@ def lightly_edit(text: str, seed: int = 0) -> str:
                                              if rng.random() < 0.6 else m.group()), line)
         lines.append(line)
     return "\n".join(lines)
+
+
+SLOW_MARKS = "GRADER_TEST_SLOW_MARKS"
+"""Folder where ``slow_grade`` leaves ``<student>.pid`` when it starts grading."""
+
+
+def slow_grade(folder: str | Path, rubrics: Any, **options: Any) -> Graded:
+    """``grade_submission`` that takes 2 s more, announcing itself (its process id) in the
+    folder named by ``$GRADER_TEST_SLOW_MARKS``: a test can kill the batch while workers
+    are busy, and wait for them to end."""
+    marks = Path(os.environ[SLOW_MARKS])
+    (marks / f"{Path(folder).name}.pid").write_text(str(os.getpid()), encoding="utf-8")
+    graded = grade_submission(folder, rubrics, **options)
+    time.sleep(2.0)
+    return graded

@@ -113,6 +113,9 @@ def test_pages_written_by_the_workers_are_the_stores_and_come_back_when_lost(
                 stored = store.payload(result.id, column)
                 assert stored and (out / pattern.format(key)).read_text("utf-8") == stored
     assert not list((out / ".tmp").glob("*"))  # no temporary file left behind
+    mode = (out / "index.html").stat().st_mode & 0o777  # what the umask gives any file
+    for pattern in columns:
+        assert (out / pattern.format("bob")).stat().st_mode & 0o777 == mode, pattern
     before = _files(out)
     (out / "students" / "bob.html").unlink()
     (out / "sheets" / "chloe.json").unlink()
@@ -191,6 +194,53 @@ def test_a_killed_batch_resumes_to_the_results_of_an_uninterrupted_run(
     for name in theirs:
         if name.endswith(".html"):
             assert _without_stamps(ours[name]) == _without_stamps(theirs[name]), name
+
+
+def test_workers_left_running_by_a_killed_batch_change_nothing_in_the_folder(
+        tmp_path: Path, rubric_file: Path) -> None:
+    """Killing the batch process alone leaves its workers grading (they come from the fork
+    server, not from the batch). What they finish must not reach the output folder: the
+    next run, which reuses the stored results, shows exactly the store."""
+    from batch_support import SLOW_MARKS
+
+    klass = make_class(tmp_path / "class", ["alice", "bob"])
+    out = tmp_path / "out"
+    run_batch(_options(klass, out, rubric_file))
+    before = _files(out)
+    overrides = out / "overrides.csv"
+    header = overrides.read_text("utf-8")
+    overrides.write_text(header + "alice,2.a,0,pendant le lot tué\n", "utf-8")
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    code = ("import sys; from pathlib import Path; from grader.batch import BatchOptions, "
+            "run_batch; run_batch(BatchOptions(Path(sys.argv[1]), Path(sys.argv[2]), "
+            "rubric=sys.argv[3], jobs=2, timeout=60.0, ocr=False, "
+            "grade_fn='batch_support:slow_grade'))")
+    tests = str(Path(__file__).parent)
+    env = {**os.environ, SLOW_MARKS: str(marks),
+           "PYTHONPATH": os.pathsep.join([tests, os.environ.get("PYTHONPATH", "")])}
+    process = subprocess.Popen([sys.executable, "-c", code, str(klass), str(out),
+                                str(rubric_file)], env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, cwd=tmp_path)
+    deadline = time.monotonic() + 60
+    while not (marks / "alice.pid").is_file() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert (marks / "alice.pid").is_file(), "alice was never graded again"
+    process.kill()  # the batch only: its workers go on
+    process.wait()
+    worker = int((marks / "alice.pid").read_text("utf-8"))
+    while time.monotonic() < deadline:  # until the orphaned worker has finished
+        try:
+            os.kill(worker, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    assert _files(out) == before
+    overrides.write_text(header, "utf-8")
+    again = run_batch(_options(klass, out, rubric_file))
+    assert (again.graded, again.reused) == (0, 2)
+    assert _files(out) == before
+    assert "pendant le lot tué" not in (out / "sheets" / "alice.json").read_text("utf-8")
 
 
 def _committed(path: Path) -> int:
