@@ -11,9 +11,11 @@ can be found again and an unchanged re-run does no grading at all.
 
 The ``ocr_cache`` table keeps the text OCR read in each screenshot, by the
 SHA-256 of its bytes (``grader.ocr.SqliteOcrCache``): a re-grade reads no
-screenshot twice. It is the one table the batch's workers write themselves,
-one short transaction per image, so that a worker killed on a timeout keeps
-what it had read; it holds no result.
+screenshot twice. The ``lint_cache`` table, created by the workers, keeps
+hadolint's findings by the Dockerfile's SHA-256 and hadolint's identity
+(``grader.criteria.dockerfile.share_lint_results``). These two are the tables
+the batch's workers write themselves, one short transaction per entry, so that
+a worker killed on a timeout keeps what it had done; they hold no result.
 
 Overrides are the instructor's: they live here with their full history (who,
 when, old and new value) and are applied to every sheet, whatever re-grade

@@ -29,7 +29,7 @@ from grader.outputs import student_files
 from grader.rubric import Rubric
 from grader.sheetcodec import StoredOverride, apply_overrides, encode_sheet
 from grader.similarity import answer_prints
-from grader.store import pack
+from grader.store import STORE_NAME, pack
 
 if TYPE_CHECKING:
     from grader.pipeline import Graded
@@ -110,6 +110,11 @@ def init_worker(rubrics: Sequence[Rubric], forced: Rubric | None, html: bool,
         from grader.ocr import SqliteOcrCache
 
         cache = SqliteOcrCache(ocr)
+    # hadolint's findings shared with the other workers and kept for the next runs, in the
+    # results store, as OCR's texts are
+    from grader.criteria.dockerfile import share_lint_results
+
+    share_lint_results(out / STORE_NAME)
     _WORKER = _Worker(rubrics, forced, html, similarity, templates,
                       getattr(importlib.import_module(module), name), runner, out, cache)
 

@@ -433,6 +433,46 @@ def test_hadolint_runs_once_per_text(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.usefixtures("lint")
+def test_hadolint_findings_are_shared_through_the_store_file(monkeypatch: pytest.MonkeyPatch,
+                                                             tmp_path: Path) -> None:
+    """With ``share_lint_results`` (each batch worker sets it on the results store), a text
+    linted by one process is not linted again by another, nor by the next run; another
+    hadolint (size or date changed) lints again; a failed run is not shared."""
+    calls: list[str] = []
+    output = b'[{"code":"DL3042","line":4,"message":"Avoid cache","level":"warning"}]'
+
+    def fake_run(argv: list[str], **kwargs: Any) -> subprocess.CompletedProcess[bytes]:
+        calls.append(kwargs["input"].decode())
+        return subprocess.CompletedProcess(argv, 0, output, b"")
+
+    tool = tmp_path / "hadolint"
+    tool.write_text("#!/bin/sh\n")
+    monkeypatch.setattr(module, "_hadolint_path", lambda: str(tool))
+    monkeypatch.setattr(module.subprocess, "run", fake_run)
+    store = tmp_path / "results.sqlite"
+    monkeypatch.setattr(module, "_SHARED", None)
+    module.share_lint_results(store)
+    assert judge(GOOD, **BASE).advice == ("DL3042 ligne 4 : Avoid cache",)
+    assert len(calls) == 1
+    monkeypatch.setattr(module, "_HADOLINT_CACHE", {})  # another worker, or the next run
+    module.share_lint_results(store)
+    assert judge(GOOD, **BASE).advice == ("DL3042 ligne 4 : Avoid cache",)
+    assert len(calls) == 1
+    tool.write_text("#!/bin/sh\n# another version\n")  # hadolint upgraded
+    monkeypatch.setattr(module, "_HADOLINT_CACHE", {})
+    assert judge(GOOD, **BASE).advice == ("DL3042 ligne 4 : Avoid cache",)
+    assert len(calls) == 2
+    output = b"not json"  # a failing run: no advice, and nothing kept for the others
+    other = GOOD.replace("3.11", "3.12")
+    assert judge(other, **BASE).advice == ()
+    monkeypatch.setattr(module, "_HADOLINT_CACHE", {})
+    output = b"[]"
+    assert judge(other, **BASE).advice == ()
+    assert len(calls) == 4  # linted again after the failure
+    module.share_lint_results(None)
+
+
+@pytest.mark.usefixtures("lint")
 def test_hadolint_missing_or_failing_gives_no_advice(monkeypatch: pytest.MonkeyPatch,
                                                      tmp_path: Path) -> None:
     monkeypatch.setattr(module, "_hadolint_path", lambda: None)

@@ -15,6 +15,7 @@ import json
 import re
 import shlex
 import shutil
+import sqlite3
 import subprocess
 import sys
 from dataclasses import dataclass, replace
@@ -576,26 +577,85 @@ def _hadolint_path() -> str | None:
 
 def _hadolint(text: str) -> tuple[str, ...]:
     """hadolint's findings as advice (``DL3013 ligne 4 : …``); nothing if it is missing or
-    fails. Run once per distinct text, through stdin, no shell, with a time limit."""
+    fails. Run once per distinct text (in this process, and in the shared store when
+    ``share_lint_results`` set one), through stdin, no shell, with a time limit."""
     key = hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()
     if key in _HADOLINT_CACHE:
         return _HADOLINT_CACHE[key]
     advice: tuple[str, ...] = ()
     executable = _hadolint_path()
     if executable is not None:
-        try:
-            completed = subprocess.run(
-                [executable, "--format", "json", "--no-fail", "-"],
-                input=text.encode("utf-8", "replace"), capture_output=True,
-                timeout=_HADOLINT_TIMEOUT, check=False)
-            findings = json.loads(completed.stdout.decode("utf-8", "replace") or "[]")
-        except (OSError, subprocess.SubprocessError, ValueError):
-            findings = []
-        if isinstance(findings, list):
-            advice = tuple(
-                f"{f.get('code')} ligne {f.get('line')} : {f.get('message')}"
-                for f in findings if isinstance(f, dict) and f.get("code") != "DL1000")
+        tool = _tool_id(executable)
+        shared = _SHARED.get(key, tool) if _SHARED is not None and tool else None
+        if shared is not None:
+            advice = shared
+        else:
+            linted = _run_hadolint(executable, text)
+            if linted is not None:
+                advice = linted
+                if _SHARED is not None and tool:
+                    _SHARED.put(key, tool, advice)
     if len(_HADOLINT_CACHE) >= 1024:
         _HADOLINT_CACHE.clear()
     _HADOLINT_CACHE[key] = advice
     return advice
+
+
+def _run_hadolint(executable: str, text: str) -> tuple[str, ...] | None:
+    """The advice, or ``None`` when hadolint failed (a timeout, a crash, output that is not
+    its JSON): a failure may pass next time, so it is not shared."""
+    try:
+        completed = subprocess.run(
+            [executable, "--format", "json", "--no-fail", "-"],
+            input=text.encode("utf-8", "replace"), capture_output=True,
+            timeout=_HADOLINT_TIMEOUT, check=False)
+        findings = json.loads(completed.stdout.decode("utf-8", "replace") or "[]")
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return None
+    if not isinstance(findings, list):
+        return None
+    return tuple(f"{f.get('code')} ligne {f.get('line')} : {f.get('message')}"
+                 for f in findings if isinstance(f, dict) and f.get("code") != "DL1000")
+
+
+def _tool_id(executable: str) -> str | None:
+    """Which hadolint this is (path, size, date): another version gives other findings."""
+    try:
+        stat = Path(executable).resolve().stat()
+    except OSError:
+        return None
+    return f"{executable}:{stat.st_size}:{stat.st_mtime_ns}"
+
+
+class _SharedLints:
+    """hadolint's findings in a SQLite table (``lint_cache``), by the text's SHA-256 and
+    hadolint's identity; one short transaction per write, so that the batch's workers and
+    its parent can use the same file at once."""
+
+    def __init__(self, path: Path) -> None:
+        self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(LINT_TABLE_SQL)
+
+    def get(self, digest: str, tool: str) -> tuple[str, ...] | None:
+        row = self._db.execute("SELECT advice FROM lint_cache WHERE sha256=? AND tool=?",
+                               (digest, tool)).fetchone()
+        return None if row is None else tuple(json.loads(row[0]))
+
+    def put(self, digest: str, tool: str, advice: tuple[str, ...]) -> None:
+        self._db.execute("INSERT OR REPLACE INTO lint_cache VALUES (?, ?, ?)",
+                         (digest, tool, json.dumps(list(advice), ensure_ascii=False)))
+
+
+LINT_TABLE_SQL = ("CREATE TABLE IF NOT EXISTS lint_cache (sha256 TEXT NOT NULL, "
+                  "tool TEXT NOT NULL, advice TEXT NOT NULL, PRIMARY KEY (sha256, tool))")
+_SHARED: _SharedLints | None = None
+
+
+def share_lint_results(path: Path | None) -> None:
+    """Keep hadolint's findings in the SQLite file ``path`` too (a batch's results store):
+    its workers then lint each distinct Dockerfile once between them, and a re-grade
+    (after a rubric change) lints none again. ``None``: this process only. A process-wide
+    setting, like hadolint itself; set by each batch worker when it starts."""
+    global _SHARED
+    _SHARED = _SharedLints(path) if path is not None else None
