@@ -305,8 +305,7 @@ def _grade_all(tasks: Sequence[Task], options: BatchOptions, forced: Rubric | No
                 similarity=outcome.similarity, html_student=outcome.html_student,
                 html_instructor=outcome.html_instructor, seconds=outcome.seconds,
                 flags=outcome.flags, note=outcome.note))
-            fresh_files.update(dict.fromkeys(place_staged(options.out, outcome.staged),
-                                             result_id))
+            fresh_files.update(dict.fromkeys(place_staged(options.out, outcome), result_id))
             if outcome.status == "graded":
                 # Decoded now, while the workers grade (this process is otherwise idle):
                 # the class-wide outputs read them at the end.

@@ -63,10 +63,13 @@ class Outcome:
     flags: tuple[str, ...] = ()
     note: str = ""
     staged: tuple[tuple[str, str], ...] = ()
-    """The student's files (``student_files``) the worker wrote, complete, into the
-    output folder's ``.tmp``: (name in the folder, staged path). The parent moves them
-    into place once the result is saved, so the folder never shows a result the store
-    does not hold (a worker left running after its batch was killed only writes there)."""
+    """The student's pages (``student_files``) the worker wrote, complete, into
+    ``staging``: (name in the output folder, staged path)."""
+    staging: str | None = None
+    """The folder in the output folder's ``.tmp`` where the worker staged this grading's
+    pages and screenshots. The parent puts them in place once the result is saved
+    (``place_staged``), so the folder never shows a result the store does not hold: a
+    worker left running after its batch was killed only writes in ``.tmp``."""
 
 
 def sheet_flags(sheet: ScoreSheet) -> tuple[str, ...]:
@@ -126,27 +129,18 @@ def failed_sheet(student: str, code: str, message: str) -> ScoreSheet:
 
 
 def _render(graded: Graded, rubric: Rubric | None, templates: Path | None,
-            assets: tuple[Path, str] | None = None) -> tuple[str | None, str | None]:
-    """Both audiences' pages (student, instructor). With ``assets`` (output folder, slug),
-    screenshots are files beside the pages (``sheets/<slug>_files/``, hard-linked into
-    ``students/``) rather than base64 inside each page: a class's pages would otherwise
-    carry every screenshot twice through the pipe, the store and the disk."""
+            assets: Path | None = None) -> tuple[str | None, str | None]:
+    """Both audiences' pages (student, instructor). With ``assets`` (a ``<slug>_files``
+    folder, staged), screenshots are files there, to be placed beside the pages
+    (``sheets/<slug>_files/``, hard-linked into ``students/``), rather than base64 inside
+    each page: a class's pages would otherwise carry every screenshot twice through the
+    pipe, the store and the disk."""
     try:
         from grader.render import render_sheets
     except ImportError:  # the HTML views are optional
         return None, None
-    audiences = ("student", "instructor")
-    if assets is None:
-        pages = render_sheets(graded, audiences=audiences, rubric=rubric, templates=templates)
-        return pages[0], pages[1]
-    out, slug = assets
-    (out / ".tmp").mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=out / ".tmp") as tmp:
-        folder = Path(tmp) / f"{slug}_files"
-        pages = render_sheets(graded, audiences=audiences, rubric=rubric, assets=folder,
-                              templates=templates)
-        if folder.is_dir():
-            _publish(folder, [out / "sheets" / folder.name, out / "students" / folder.name])
+    pages = render_sheets(graded, audiences=("student", "instructor"), rubric=rubric,
+                          assets=assets, templates=templates)
     return pages[0], pages[1]
 
 
@@ -178,6 +172,7 @@ def grade_task(task: Task) -> Outcome:
     state = _WORKER
     assert state is not None, "grade_task runs in a worker started by _init_worker"
     start = time.perf_counter()
+    staging: Path | None = None
     try:
         extra = {"sandbox": state.sandbox} if state.sandbox is not None else {}
         if state.ocr is not None:
@@ -192,14 +187,17 @@ def grade_task(task: Task) -> Outcome:
         rubric = next((r for r in state.rubrics if r.id == sheet.rubric), None)
         prints = (answer_prints(graded.report, rubric)
                   if rubric is not None and state.similarity else None)
+        staging = _staging(state.out, task.slug) if state.out is not None else None
         html = (_render(graded, rubric, state.templates,
-                        (state.out, task.slug) if state.out is not None else None)
+                        staging / f"{task.slug}_files" if staging is not None else None)
                 if state.html else (None, None))
         sheet_text = encode_sheet(sheet, graded.report)
-        staged = (_stage_pages(state.out, task.slug, state.html, {
+        staged = (_stage_pages(staging, task.slug, state.html, {
             "sheet": sheet_text, "html_student": html[0], "html_instructor": html[1]})
-            if state.out is not None else ())
+            if staging is not None else ())
     except Exception as exc:  # the student's sheet says what broke; the batch goes on
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
         return failure(task, "batch.error", f"grading failed: {type(exc).__name__}: {exc}; "
                         "the other submissions are not affected",
                         traceback.format_exc(), time.perf_counter() - start, state)
@@ -209,43 +207,58 @@ def grade_task(task: Task) -> Outcome:
         rubric_digest=sheet.rubric_digest, report_path=graded.submission.report_path,
         similarity=pack(json.dumps(prints)) if prints else None,
         html_student=_pack(html[0]), html_instructor=_pack(html[1]),
-        seconds=time.perf_counter() - start, flags=sheet_flags(sheet), staged=staged)
+        seconds=time.perf_counter() - start, flags=sheet_flags(sheet), staged=staged,
+        staging=str(staging) if staging is not None else None)
 
 
 def _pack(text: str | None) -> bytes | None:
     return None if text is None else pack(text)
 
 
-def _stage_pages(out: Path, slug: str, html: bool,
+def _staging(out: Path, slug: str) -> Path:
+    """A new folder in ``out/.tmp`` (emptied at each batch's start) for one grading's
+    files: its pages, and its screenshots in ``<slug>_files/``."""
+    (out / ".tmp").mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f"{slug[:40]}.", dir=out / ".tmp"))
+
+
+def _stage_pages(staging: Path, slug: str, html: bool,
                  texts: dict[str, str | None]) -> tuple[tuple[str, str], ...]:
-    """Write the student's files, complete, into ``out/.tmp`` (emptied at each batch's
-    start), with the permissions any output file gets (``open``'s, under the umask)."""
+    """Write the student's files, complete, into ``staging``, with the permissions any
+    output file gets (``open``'s, under the umask; not ``mkstemp``'s 0600)."""
     staged = []
-    folder = out / ".tmp"
-    folder.mkdir(parents=True, exist_ok=True)
     for index, (name, column) in enumerate(student_files(slug, html).items()):
         text = texts.get(column)
         if text is None:
             continue
-        path = folder / f"{slug}.{index}.{os.getpid()}.{time.monotonic_ns()}"
+        path = staging / f"page{index}"
         with path.open("x", encoding="utf-8") as handle:
             handle.write(text)
         staged.append((name, str(path)))
     return tuple(staged)
 
 
-def place_staged(out: Path, staged: Sequence[tuple[str, str]]) -> list[str]:
-    """Move a saved result's staged files into place (a rename each: atomic); the names
-    placed. A staged file that is gone is left to ``write_outputs``, from the store."""
+def place_staged(out: Path, outcome: Outcome) -> list[str]:
+    """Put a saved result's staged files in place: its screenshots first (so that a page
+    never links to one missing), then its pages, a rename each (atomic); the names of the
+    pages placed. A page that cannot be moved (gone, or the folder refuses it) is left to
+    ``write_outputs``, which writes it from the store."""
+    if outcome.staging is None:
+        return []
+    staging = Path(outcome.staging)
     placed = []
-    for name, path in staged:
-        target = out / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
+    try:
+        for folder in staging.glob("*_files"):
+            _publish(folder, [out / "sheets" / folder.name, out / "students" / folder.name])
+        for name, path in outcome.staged:
+            target = out / name
+            target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(path, target)
-        except FileNotFoundError:
-            continue
-        placed.append(name)
+            placed.append(name)
+    except OSError:
+        pass  # what is not placed is written by ``write_outputs``
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return placed
 
 

@@ -203,13 +203,18 @@ def test_workers_left_running_by_a_killed_batch_change_nothing_in_the_folder(
     next run, which reuses the stored results, shows exactly the store."""
     from batch_support import SLOW_MARKS
 
-    klass = make_class(tmp_path / "class", ["alice", "bob"])
+    klass = tmp_path / "class"
+    make_student(klass, "alice", "letters.md")  # a report that shows its screenshots
+    make_student(klass, "bob", "headings.md")
     out = tmp_path / "out"
     run_batch(_options(klass, out, rubric_file))
     before = _files(out)
     overrides = out / "overrides.csv"
     header = overrides.read_text("utf-8")
     overrides.write_text(header + "alice,2.a,0,pendant le lot tué\n", "utf-8")
+    screenshot = klass / "alice" / "captures" / "build.png"
+    original = screenshot.read_bytes()
+    screenshot.write_bytes(original + b"another capture")  # a new file to publish
     marks = tmp_path / "marks"
     marks.mkdir()
     code = ("import sys; from pathlib import Path; from grader.batch import BatchOptions, "
@@ -235,8 +240,9 @@ def test_workers_left_running_by_a_killed_batch_change_nothing_in_the_folder(
         except ProcessLookupError:
             break
         time.sleep(0.05)
-    assert _files(out) == before
+    assert _files(out) == before  # neither pages nor screenshots
     overrides.write_text(header, "utf-8")
+    screenshot.write_bytes(original)
     again = run_batch(_options(klass, out, rubric_file))
     assert (again.graded, again.reused) == (0, 2)
     assert _files(out) == before
