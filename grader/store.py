@@ -1,9 +1,9 @@
 """The results database: every run's score sheets, the students, manual overrides.
 
 One SQLite file in the batch's output folder (``results.sqlite``). The batch's
-parent process is its only writer; each graded submission is committed in its
-own transaction (WAL journal), so killing the batch loses nothing already
-graded and never leaves a half-written sheet. Results are immutable rows: a
+parent process is the only writer of results; each graded submission is
+committed in its own transaction (WAL journal), so killing the batch loses
+nothing already graded and never leaves a half-written sheet. Results are immutable rows: a
 run either grades a submission (a new row) or reuses the row of an earlier
 run whose inputs were identical (``input_key``: the files' hashes, the rubric
 digest, the grader version, the student's overrides), so each run's sheets

@@ -429,7 +429,8 @@ def test_hadolint_runs_once_per_text(monkeypatch: pytest.MonkeyPatch) -> None:
     for _ in range(3):
         assert judge(GOOD, **BASE).advice == ("DL3042 ligne 4 : Avoid cache",)
     assert len(calls) == 1
-    assert calls[0] == ["/opt/hadolint", "--format", "json", "--no-fail", "-"]
+    assert calls[0] == ["/opt/hadolint", "--config", str(module.HADOLINT_CONFIG), "--format",
+                        "json", "--no-fail", "-"]
 
 
 @pytest.mark.usefixtures("lint")
@@ -437,18 +438,21 @@ def test_hadolint_findings_are_shared_through_the_store_file(monkeypatch: pytest
                                                              tmp_path: Path) -> None:
     """With ``share_lint_results`` (each batch worker sets it on the results store), a text
     linted by one process is not linted again by another, nor by the next run; another
-    hadolint (size or date changed) lints again; a failed run is not shared."""
+    hadolint version lints again; a failed run is not shared; a store that cannot be used
+    only means nothing is shared."""
     calls: list[str] = []
     output = b'[{"code":"DL3042","line":4,"message":"Avoid cache","level":"warning"}]'
+    version = b"Haskell Dockerfile Linter 2.12.0"
 
     def fake_run(argv: list[str], **kwargs: Any) -> subprocess.CompletedProcess[bytes]:
+        if argv[1:] == ["--version"]:
+            return subprocess.CompletedProcess(argv, 0, version, b"")
         calls.append(kwargs["input"].decode())
         return subprocess.CompletedProcess(argv, 0, output, b"")
 
-    tool = tmp_path / "hadolint"
-    tool.write_text("#!/bin/sh\n")
-    monkeypatch.setattr(module, "_hadolint_path", lambda: str(tool))
+    monkeypatch.setattr(module, "_hadolint_path", lambda: "/opt/hadolint")
     monkeypatch.setattr(module.subprocess, "run", fake_run)
+    module._tool_id.cache_clear()
     store = tmp_path / "results.sqlite"
     monkeypatch.setattr(module, "_SHARED", None)
     module.share_lint_results(store)
@@ -458,7 +462,8 @@ def test_hadolint_findings_are_shared_through_the_store_file(monkeypatch: pytest
     module.share_lint_results(store)
     assert judge(GOOD, **BASE).advice == ("DL3042 ligne 4 : Avoid cache",)
     assert len(calls) == 1
-    tool.write_text("#!/bin/sh\n# another version\n")  # hadolint upgraded
+    version = b"Haskell Dockerfile Linter 2.15.1"  # hadolint upgraded
+    module._tool_id.cache_clear()
     monkeypatch.setattr(module, "_HADOLINT_CACHE", {})
     assert judge(GOOD, **BASE).advice == ("DL3042 ligne 4 : Avoid cache",)
     assert len(calls) == 2
@@ -469,7 +474,14 @@ def test_hadolint_findings_are_shared_through_the_store_file(monkeypatch: pytest
     output = b"[]"
     assert judge(other, **BASE).advice == ()
     assert len(calls) == 4  # linted again after the failure
+    (tmp_path / "folder.sqlite").mkdir()  # a store that cannot be opened
+    module.share_lint_results(tmp_path / "folder.sqlite")
+    monkeypatch.setattr(module, "_HADOLINT_CACHE", {})
+    output = b'[{"code":"DL3059","line":5,"message":"Consolidate","level":"info"}]'
+    assert judge(GOOD, **BASE).advice == ("DL3059 ligne 5 : Consolidate",)
+    assert len(calls) == 5
     module.share_lint_results(None)
+    module._tool_id.cache_clear()
 
 
 @pytest.mark.usefixtures("lint")

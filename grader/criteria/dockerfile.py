@@ -12,12 +12,14 @@ import ast
 import hashlib
 import io
 import json
+import os
 import re
 import shlex
 import shutil
 import sqlite3
 import subprocess
 import sys
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from fnmatch import fnmatch
 from functools import lru_cache
@@ -585,7 +587,7 @@ def _hadolint(text: str) -> tuple[str, ...]:
     advice: tuple[str, ...] = ()
     executable = _hadolint_path()
     if executable is not None:
-        tool = _tool_id(executable)
+        tool = _tool_id(executable) if _SHARED is not None else None
         shared = _SHARED.get(key, tool) if _SHARED is not None and tool else None
         if shared is not None:
             advice = shared
@@ -601,14 +603,22 @@ def _hadolint(text: str) -> tuple[str, ...]:
     return advice
 
 
+HADOLINT_CONFIG = Path(__file__).with_name("hadolint.yaml")
+"""The configuration hadolint is given (no rule ignored): without it, hadolint reads a
+``.hadolint.yaml`` from the current folder or the user's home, and ``HADOLINT_*``
+variables, so the same Dockerfile would get other advice depending on who grades, and
+where."""
+
+
 def _run_hadolint(executable: str, text: str) -> tuple[str, ...] | None:
     """The advice, or ``None`` when hadolint failed (a timeout, a crash, output that is not
     its JSON): a failure may pass next time, so it is not shared."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HADOLINT_")}
     try:
         completed = subprocess.run(
-            [executable, "--format", "json", "--no-fail", "-"],
-            input=text.encode("utf-8", "replace"), capture_output=True,
-            timeout=_HADOLINT_TIMEOUT, check=False)
+            [executable, "--config", str(HADOLINT_CONFIG), "--format", "json", "--no-fail",
+             "-"], input=text.encode("utf-8", "replace"), capture_output=True,
+            timeout=_HADOLINT_TIMEOUT, check=False, env=env)
         findings = json.loads(completed.stdout.decode("utf-8", "replace") or "[]")
     except (OSError, subprocess.SubprocessError, ValueError):
         return None
@@ -618,13 +628,17 @@ def _run_hadolint(executable: str, text: str) -> tuple[str, ...] | None:
                  for f in findings if isinstance(f, dict) and f.get("code") != "DL1000")
 
 
+@lru_cache(maxsize=4)
 def _tool_id(executable: str) -> str | None:
-    """Which hadolint this is (path, size, date): another version gives other findings."""
+    """Which hadolint this is (its ``--version``, and where it is): another version gives
+    other findings. ``None`` (nothing shared) when it does not say."""
     try:
-        stat = Path(executable).resolve().stat()
-    except OSError:
+        completed = subprocess.run([executable, "--version"], capture_output=True,
+                                   timeout=_HADOLINT_TIMEOUT, check=False)
+    except (OSError, subprocess.SubprocessError):
         return None
-    return f"{executable}:{stat.st_size}:{stat.st_mtime_ns}"
+    version = completed.stdout.decode("utf-8", "replace").strip()
+    return f"{version} ({executable})" if completed.returncode == 0 and version else None
 
 
 class _SharedLints:
@@ -633,18 +647,24 @@ class _SharedLints:
     its parent can use the same file at once."""
 
     def __init__(self, path: Path) -> None:
-        self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        # A cache: waiting long for the store's lock would cost more than linting.
+        self._db = sqlite3.connect(path, timeout=2, isolation_level=None)
         self._db.execute(LINT_TABLE_SQL)
 
     def get(self, digest: str, tool: str) -> tuple[str, ...] | None:
-        row = self._db.execute("SELECT advice FROM lint_cache WHERE sha256=? AND tool=?",
-                               (digest, tool)).fetchone()
-        return None if row is None else tuple(json.loads(row[0]))
+        """The shared advice, or ``None`` (not there, or the store cannot be read now)."""
+        try:
+            row = self._db.execute("SELECT advice FROM lint_cache WHERE sha256=? AND tool=?",
+                                   (digest, tool)).fetchone()
+            return None if row is None else tuple(json.loads(row[0]))
+        except (sqlite3.Error, ValueError, TypeError):
+            return None
 
     def put(self, digest: str, tool: str, advice: tuple[str, ...]) -> None:
-        self._db.execute("INSERT OR REPLACE INTO lint_cache VALUES (?, ?, ?)",
-                         (digest, tool, json.dumps(list(advice), ensure_ascii=False)))
+        """Share ``advice``; a store busy or unwritable now only means it is not shared."""
+        with suppress(sqlite3.Error):
+            self._db.execute("INSERT OR REPLACE INTO lint_cache VALUES (?, ?, ?)",
+                             (digest, tool, json.dumps(list(advice), ensure_ascii=False)))
 
 
 LINT_TABLE_SQL = ("CREATE TABLE IF NOT EXISTS lint_cache (sha256 TEXT NOT NULL, "
@@ -658,4 +678,7 @@ def share_lint_results(path: Path | None) -> None:
     (after a rubric change) lints none again. ``None``: this process only. A process-wide
     setting, like hadolint itself; set by each batch worker when it starts."""
     global _SHARED
-    _SHARED = _SharedLints(path) if path is not None else None
+    _SHARED = None
+    if path is not None:
+        with suppress(sqlite3.Error):  # no store to share through: each process lints alone
+            _SHARED = _SharedLints(path)
