@@ -11,28 +11,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from support import PNG, REPORTS
+from support import APP, DOCKERFILE, PNG, REPORTS
 
 import grader.pipeline
 from grader.pipeline import Graded, grade_submission
 
-DOCKERFILE = """\
-FROM python:3.11-slim
-WORKDIR /app
-COPY app.py .
-RUN pip install fastapi uvicorn
-CMD ["uvicorn", "app:app", "--host", "0.0.0.0", "--port", "8000"]
-"""
-APP = """\
-from fastapi import FastAPI
-
-app = FastAPI()
-
-
-@app.get("/health")
-def health():
-    return {"status": "ok"}
-"""
 FIXTURES = ("headings.md", "bold_crlf.md", "hash4_ids.md", "numbered_list.md",
             "number_subs.md", "etapes.md", "typos.md", "letters.md")
 """Report fixtures that are TP1 reports (each a different writing style)."""

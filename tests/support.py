@@ -53,6 +53,27 @@ whether the lab is detected (the fixture answers enough of TP1) or forced (it is
 few questions, so detection would rightly reject it)."""
 
 
+# The lab's api/Dockerfile and api/app.py as a student commits them (submission folders
+# built by the CLI and batch tests).
+DOCKERFILE = """\
+FROM python:3.11-slim
+WORKDIR /app
+COPY app.py .
+RUN pip install fastapi uvicorn
+CMD ["uvicorn", "app:app", "--host", "0.0.0.0", "--port", "8000"]
+"""
+APP = """\
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.get("/health")
+def health():
+    return {"status": "ok"}
+"""
+
+
 def fixture_bytes(name: str) -> bytes:
     return (REPORTS / name).read_bytes()
 

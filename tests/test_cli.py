@@ -13,28 +13,11 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner, Result
-from support import GRADED, PNG, REPORTS, ROOT, fixture_text, line_of
+from support import APP, DOCKERFILE, GRADED, PNG, REPORTS, ROOT, fixture_text, line_of
 
 from grader.cli import main
 from grader.criteria import KINDS, REGISTRY
 
-DOCKERFILE = """\
-FROM python:3.11-slim
-WORKDIR /app
-COPY app.py .
-RUN pip install fastapi uvicorn
-CMD ["uvicorn", "app:app", "--host", "0.0.0.0", "--port", "8000"]
-"""
-APP = """\
-from fastapi import FastAPI
-
-app = FastAPI()
-
-
-@app.get("/health")
-def health():
-    return {"status": "ok"}
-"""
 COMPOSE = """\
 services:
   db:
