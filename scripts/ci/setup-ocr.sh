@@ -5,6 +5,7 @@
 # When this fails, the tests that need Tesseract skip and say why, grading falls back to
 # checking that screenshots are present, and every other test still runs.
 set -euo pipefail
+. "$(dirname "$0")/apt-install.sh"
 missing=()
 command -v tesseract >/dev/null 2>&1 || missing+=(tesseract-ocr)
 for lang in eng fra; do
@@ -16,18 +17,5 @@ if [ ${#missing[@]} -eq 0 ]; then
   echo "tesseract and its eng/fra data already installed: $(tesseract --version 2>&1 | head -1)"
   exit 0
 fi
-if ! command -v apt-get >/dev/null 2>&1; then
-  echo "no apt-get here: install ${missing[*]} by hand to read screenshots (OCR)" >&2
-  exit 1
-fi
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo >/dev/null 2>&1; then SUDO="sudo -n"; else
-    echo "not root and no sudo: install ${missing[*]} by hand to read screenshots (OCR)" >&2
-    exit 1
-  fi
-fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+apt_install "to read screenshots (OCR)" "${missing[@]}"
 echo "installed ${missing[*]}: $(tesseract --version 2>&1 | head -1)"
