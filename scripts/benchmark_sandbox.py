@@ -42,28 +42,27 @@ from grader.rubric import load_rubric  # noqa: E402
 from grader.sandbox import SandboxRunner  # noqa: E402
 from grader.sandbox.engine import SandboxLimits  # noqa: E402
 
-SHELL_IMAGE = r"""
-set -e
-for d in "$@"; do
+_IMAGE_STEPS = r"""
   tag="bench-$(basename "$d")"
   docker build --no-cache -q -t "$tag" "$d/api" >/dev/null
   cid=$(docker run -d -p 127.0.0.1::8000 "$tag")
   port=$(docker port "$cid" 8000/tcp | head -n 1 | sed 's/.*://')
   until curl -sf "http://127.0.0.1:$port/health" >/dev/null; do sleep 0.3; done
   docker rm -f "$cid" >/dev/null
-  docker rmi "$tag" >/dev/null
-done
 """
 
-SHELL_STACK = r"""
-set -e
-for d in "$@"; do
-  tag="bench-$(basename "$d")"
-  docker build --no-cache -q -t "$tag" "$d/api" >/dev/null
-  cid=$(docker run -d -p 127.0.0.1::8000 "$tag")
-  port=$(docker port "$cid" 8000/tcp | head -n 1 | sed 's/.*://')
-  until curl -sf "http://127.0.0.1:$port/health" >/dev/null; do sleep 0.3; done
-  docker rm -f "$cid" >/dev/null
+
+def _loop(then: str) -> str:
+    """The hand-written loop over the students: build, run and probe each one's image,
+    remove its container, ``then`` the rest."""
+    return '\nset -e\nfor d in "$@"; do' + _IMAGE_STEPS + then.lstrip("\n") + "done\n"
+
+
+SHELL_IMAGE = _loop(r"""
+  docker rmi "$tag" >/dev/null
+""")
+
+SHELL_STACK = _loop(r"""
   sed -e 's/"8000:8000"/"127.0.0.1::8000"/' -e 's/"5432:5432"/"127.0.0.1::5432"/' \
       "$d/docker-compose.yml" > "$d/bench-compose.yml"
   c="docker compose -p $tag -f $d/bench-compose.yml"
@@ -74,8 +73,7 @@ for d in "$@"; do
   do sleep 1; done
   $c down -v --rmi local >/dev/null 2>&1
   docker rmi "$tag" >/dev/null 2>&1 || true
-done
-"""
+""")
 
 
 def shell(script: str, folders: list[Path]) -> float:
