@@ -49,7 +49,7 @@ from grader.outputs import OVERRIDES_FILE, sync_overrides_file, write_outputs
 from grader.roster import Roster, load_roster
 from grader.rubric import Rubric
 from grader.sheetcodec import overrides_digest
-from grader.store import STORE_NAME, NewResult, Store, StudentRecord
+from grader.store import STORE_NAME, Store, StudentRecord
 from grader.worker import Outcome, Task, failure, grade_task, init_worker, place_staged
 from grader.workerserver import start_worker_server
 
@@ -298,22 +298,18 @@ def _grade_all(tasks: Sequence[Task], options: BatchOptions, forced: Rubric | No
             if outcome.report_path is not None:
                 hit = hashes.get(str(Path(task.folder) / outcome.report_path))
                 report_digest = hit[2] if hit else None
-            result_id = store.save_result(run_id, NewResult(
-                student=task.student, input_key=task.input_key, status=outcome.status,
-                sheet=outcome.sheet, rubric_digest=outcome.rubric_digest,
-                report_digest=report_digest, mark=outcome.mark, error=outcome.error,
-                similarity=outcome.similarity, html_student=outcome.html_student,
-                html_instructor=outcome.html_instructor, seconds=outcome.seconds,
-                flags=outcome.flags, note=outcome.note))
+            result_id = store.save_result(
+                run_id, replace(outcome.result, report_digest=report_digest))
             fresh_files.update(dict.fromkeys(place_staged(options.out, outcome), result_id))
-            if outcome.status == "graded":
+            status = outcome.result.status
+            if status == "graded":
                 # Decoded now, while the workers grade (this process is otherwise idle):
                 # the class-wide outputs read them at the end.
                 store.sheet(result_id)
                 store.fingerprints(result_id)
             summary.graded += 1
             if progress is not None:
-                progress.advance(task.student, outcome.status)
+                progress.advance(task.student, status)
     except BaseException:
         pool.stop()
         raise

@@ -29,7 +29,7 @@ from grader.outputs import student_files
 from grader.rubric import Rubric
 from grader.sheetcodec import StoredOverride, apply_overrides, encode_sheet
 from grader.similarity import answer_prints
-from grader.store import STORE_NAME, pack
+from grader.store import STORE_NAME, NewResult, pack
 
 if TYPE_CHECKING:
     from grader.pipeline import Graded
@@ -47,21 +47,12 @@ class Task:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What a worker sends back: packed payloads, ready for the store."""
+    """What a worker sends back: the result, its payloads already packed for the store."""
 
-    student: str
-    status: str
-    sheet: bytes
-    mark: float | None
-    rubric_digest: str | None
-    report_path: str | None
-    error: str | None = None
-    similarity: bytes | None = None
-    html_student: bytes | None = None
-    html_instructor: bytes | None = None
-    seconds: float = 0.0
-    flags: tuple[str, ...] = ()
-    note: str = ""
+    result: NewResult
+    """All but ``report_digest``, which the parent knows (it hashed the files)."""
+    report_path: str | None = None
+    """The graded report, relative to the submission folder."""
     staged: tuple[tuple[str, str], ...] = ()
     """The student's pages (``student_files``) the worker wrote, complete, into
     ``staging``: (name in the output folder, staged path)."""
@@ -202,12 +193,13 @@ def grade_task(task: Task) -> Outcome:
                         "the other submissions are not affected",
                         traceback.format_exc(), time.perf_counter() - start, state)
     return Outcome(
-        student=task.student, status="graded" if sheet.rubric else "ungraded",
-        sheet=pack(sheet_text), mark=sheet.mark,
-        rubric_digest=sheet.rubric_digest, report_path=graded.submission.report_path,
-        similarity=pack(json.dumps(prints)) if prints else None,
-        html_student=_pack(html[0]), html_instructor=_pack(html[1]),
-        seconds=time.perf_counter() - start, flags=sheet_flags(sheet), staged=staged,
+        NewResult(student=task.student, input_key=task.input_key,
+                  status="graded" if sheet.rubric else "ungraded", sheet=pack(sheet_text),
+                  rubric_digest=sheet.rubric_digest, mark=sheet.mark,
+                  similarity=pack(json.dumps(prints)) if prints else None,
+                  html_student=_pack(html[0]), html_instructor=_pack(html[1]),
+                  seconds=time.perf_counter() - start, flags=sheet_flags(sheet)),
+        report_path=graded.submission.report_path, staged=staged,
         staging=str(staging) if staging is not None else None)
 
 
@@ -276,6 +268,8 @@ def failure(task: Task, code: str, message: str, error: str, seconds: float,
             html = _render(graded, None, state.templates if state else templates)
         except Exception:  # a failed page must not hide the failure
             html = (None, None)
-    return Outcome(task.student, "failed", pack(encode_sheet(sheet)), None, None, None,
-                   error=error, html_student=_pack(html[0]), html_instructor=_pack(html[1]),
-                   seconds=seconds, flags=sheet_flags(sheet), note=message)
+    return Outcome(NewResult(
+        student=task.student, input_key=task.input_key, status="failed",
+        sheet=pack(encode_sheet(sheet)), error=error, html_student=_pack(html[0]),
+        html_instructor=_pack(html[1]), seconds=seconds, flags=sheet_flags(sheet),
+        note=message))
