@@ -166,3 +166,17 @@ class Criterion(ABC):
     @abstractmethod
     def judge(cls, params: Any, ctx: Context) -> Judgement:
         """Judge one answer; raise only on a bug (the engine turns it into ERROR)."""
+
+
+def valid_pattern(pattern: str | None, advice: str, *, named: bool = True) -> str | None:
+    """A rubric's regular expression, checked when the rubric is loaded: an error names
+    the pattern (``named``) and gives ``advice`` on how to write it."""
+    if pattern is None:
+        return None
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        problem = (f"pattern {pattern!r} is not a valid regular expression" if named
+                   else "invalid regular expression")
+        raise ValueError(f"{problem} ({exc}); {advice}") from exc
+    return pattern

@@ -36,6 +36,7 @@ from grader.criteria.base import (
     best_candidate,
     no_code_found,
     report_line,
+    valid_pattern,
     where,
 )
 from grader.models import CodeKind, Evidence, FileKind, Judgement, SourceFile
@@ -94,13 +95,7 @@ class DockerfileParams(Params):
     @field_validator("pattern")
     @classmethod
     def _pattern(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"pattern {value!r} is not a valid regular expression ({exc}); "
-                                 r"escape dots as '\.', e.g. 'python:3\.\d+(-slim)?'") from exc
-        return value
+        return valid_pattern(value, r"escape dots as '\.', e.g. 'python:3\.\d+(-slim)?'")
 
     @field_validator("packages", "args", mode="before")
     @classmethod

@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
-from grader.criteria.base import Context, Criterion, Params, where
+from grader.criteria.base import Context, Criterion, Params, valid_pattern, where
 from grader.models import CodeKind, Evidence, FileKind, Judgement
 
 _DEF = re.compile(r"^(\s*)(?:async\s+)?def\s+(\w+)\s*\(", re.MULTILINE)
@@ -117,13 +117,7 @@ class FunctionParams(Params):
     @field_validator("contains")
     @classmethod
     def _compiles(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"invalid regular expression ({exc}); escape special "
-                                 "characters with a backslash") from exc
-        return value
+        return valid_pattern(value, "escape special characters with a backslash", named=False)
 
     @model_validator(mode="after")
     def _something_to_check(self) -> FunctionParams:

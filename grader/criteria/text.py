@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from grader.criteria.base import Context, Criterion, Params
+from grader.criteria.base import Context, Criterion, Params, valid_pattern
 from grader.models import IMAGE_MARKUP, Evidence, Judgement, Status
 from grader.wording import find_any, fold, prepare
 
@@ -138,11 +138,8 @@ class RegexParams(Params):
     @field_validator("pattern")
     @classmethod
     def _compiles(cls, pattern: str) -> str:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise ValueError(f"invalid regular expression ({exc}); escape special "
-                             "characters such as ( ) [ ] { } . with a backslash") from exc
+        valid_pattern(pattern, "escape special characters such as ( ) [ ] { } . with a "
+                      "backslash", named=False)
         return pattern
 
 
