@@ -144,3 +144,24 @@ def summary(report: Report) -> dict[str, Any]:
         "diagnostics": [f"{d.code}@{d.line}" if d.line is not None else d.code
                         for d in report.diagnostics],
     }
+
+
+COMPOSE = """\
+version: "3.9"
+services:
+  db:
+    image: postgres:16
+    environment:
+      POSTGRES_USER: demo
+      POSTGRES_PASSWORD: demo
+      POSTGRES_DB: demo
+    ports:
+      - "5432:5432"
+  api:
+    build: ./api
+    ports:
+      - "8000:8000"
+    depends_on:
+      - db
+"""
+"""The lab's docker-compose.yml, as students paste it in their reports."""

@@ -9,6 +9,7 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import COMPOSE
 
 from grader.models import CodeKind
 from grader.parse.code import (
@@ -27,25 +28,6 @@ WORKDIR /app
 COPY app.py /app/
 RUN pip install fastapi uvicorn
 CMD ["uvicorn", "app:app", "--host", "0.0.0.0", "--port", "8000"]
-"""
-
-COMPOSE = """\
-version: "3.9"
-services:
-  db:
-    image: postgres:16
-    environment:
-      POSTGRES_USER: demo
-      POSTGRES_PASSWORD: demo
-      POSTGRES_DB: demo
-    ports:
-      - "5432:5432"
-  api:
-    build: ./api
-    ports:
-      - "8000:8000"
-    depends_on:
-      - db
 """
 
 SEED_COMPOSE = {

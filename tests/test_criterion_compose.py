@@ -12,6 +12,7 @@ from criteria_support import code_context
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
+from support import COMPOSE
 
 from grader.criteria.base import Context
 from grader.criteria.compose import Compose, ComposeParams
@@ -25,24 +26,7 @@ from grader.rubric import Question
 
 QUESTION = Question(id="5.b", exercise=5, title="Compléter docker-compose.yml", points=1.0)
 
-GOOD = """\
-version: "3.9"
-services:
-  db:
-    image: postgres:16
-    environment:
-      POSTGRES_USER: demo
-      POSTGRES_PASSWORD: demo
-      POSTGRES_DB: demo
-    ports:
-      - "5432:5432"
-  api:
-    build: ./api
-    ports:
-      - "8000:8000"
-    depends_on:
-      - db
-"""
+GOOD = COMPOSE
 
 SKELETON = """\
 version: "3.9"
