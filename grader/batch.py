@@ -298,15 +298,14 @@ def _grade_all(tasks: Sequence[Task], options: BatchOptions, forced: Rubric | No
             if outcome.report_path is not None:
                 hit = hashes.get(str(Path(task.folder) / outcome.report_path))
                 report_digest = hit[2] if hit else None
-            result_id = store.save_result(
-                run_id, replace(outcome.result, report_digest=report_digest))
+            result = replace(outcome.result, report_digest=report_digest)
+            result_id = store.save_result(run_id, result)
             fresh_files.update(dict.fromkeys(place_staged(options.out, outcome), result_id))
-            status = outcome.result.status
+            status = result.status
             if status == "graded":
                 # Decoded now, while the workers grade (this process is otherwise idle):
                 # the class-wide outputs read them at the end.
-                store.sheet(result_id)
-                store.fingerprints(result_id)
+                store.keep_decoded(result_id, result)
             summary.graded += 1
             if progress is not None:
                 progress.advance(task.student, status)

@@ -319,6 +319,13 @@ class Store:
             self._prints[result_id] = orjson.loads(text) if text else None
         return self._prints[result_id]
 
+    def keep_decoded(self, result_id: int, result: NewResult) -> None:
+        """Decode a result just saved from the bytes in hand, for ``sheet`` and
+        ``fingerprints`` to answer later without reading the row again."""
+        self._sheets[result_id] = sheet_from_json(orjson.loads(zlib.decompress(result.sheet)))
+        self._prints[result_id] = (orjson.loads(zlib.decompress(result.similarity))
+                                   if result.similarity else None)
+
     # ------------------------------------------------------------ file hashes
 
     def file_hashes(self) -> dict[str, tuple[int, int, str]]:
