@@ -579,19 +579,18 @@ def _hadolint(text: str) -> tuple[str, ...]:
     key = hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()
     if key in _HADOLINT_CACHE:
         return _HADOLINT_CACHE[key]
-    advice: tuple[str, ...] = ()
+    advice: tuple[str, ...] | None = None
     executable = _hadolint_path()
     if executable is not None:
-        tool = _tool_id(executable) if _SHARED is not None else None
-        shared = _SHARED.get(key, tool) if _SHARED is not None and tool else None
-        if shared is not None:
-            advice = shared
-        else:
-            linted = _run_hadolint(executable, text)
-            if linted is not None:
-                advice = linted
-                if _SHARED is not None and tool:
-                    _SHARED.put(key, tool, advice)
+        shared = _SHARED
+        tool = _tool_id(executable) if shared is not None else None
+        if shared is not None and tool:
+            advice = shared.get(key, tool)
+        if advice is None:
+            advice = _run_hadolint(executable, text)
+            if advice is not None and shared is not None and tool:
+                shared.put(key, tool, advice)
+    advice = advice or ()
     if len(_HADOLINT_CACHE) >= 1024:
         _HADOLINT_CACHE.clear()
     _HADOLINT_CACHE[key] = advice
