@@ -267,7 +267,7 @@ def _fit(report: Report, rubric: Rubric, *, enough: float | None = None) -> floa
         if answer.id not in index:
             continue
         unit = Unit(UnitKind.TEXT, 0, 0, answer.student_text or answer.text)
-        score = model.scores(unit)[index[answer.id]]
+        score = model.score(unit, index[answer.id])
         code_match = any(
             (rubric.question(answer.id) or graded[0]).code is block.kind
             for block in answer.code_blocks)

@@ -150,7 +150,8 @@ class AffinityModel:
         # A word in many titles (``docker``) tells the questions apart no better than noise.
         weak = {w for w, n in title_df.items() if n >= 3} | set(common_words)
         self._commands = commands
-        self._keywords = SynonymIndex(sorted(keywords - weak))
+        self._indexed = frozenset(keywords - weak)
+        self._keywords = SynonymIndex(sorted(self._indexed))
         self._command_weight = {k: COMMAND_WEIGHT / n for k, n in command_df.items()}
         self._keyword_df = keyword_df
         # ``docker ps`` must not count where the text says ``docker ps -a`` (another question).
@@ -168,6 +169,23 @@ class AffinityModel:
         keywords = {k for k in self._keywords.candidates(prepared)
                     if find(prepared, k, fuzzy=False, written=False) is not None}
         return [self._score(unit, commands, keywords, signature) for signature in self.signatures]
+
+    def score(self, unit: Unit, index: int) -> float:
+        """``scores(unit)[index]``, looking only for that question's own commands and
+        words: the lab fit asks one question of each answer, not all of them."""
+        if unit.is_title:
+            return 0.0
+        signature = self.signatures[index]
+        words = _IMAGES.sub(" ", unit.text)
+        text = normalise_command_text(words)
+        commands = {term.key for term in signature.commands
+                    if term.found_in(text)
+                    and not any(self._commands[o].found_in(text) for o in self._longer[term.key])}
+        prepared = prepare(words)
+        keywords = {k for k in signature.keywords + signature.title_words
+                    if k in self._indexed and find(prepared, k, fuzzy=False, written=False)
+                    is not None}
+        return self._score(unit, commands, keywords, signature)
 
     def _score(self, unit: Unit, commands: set[str], keywords: set[str],
                signature: Signature) -> float:
