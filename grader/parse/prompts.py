@@ -11,7 +11,7 @@ few words of the prompt is not taken for a copy.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -84,6 +84,7 @@ class PromptIndex:
         self._starts: list[int] = []
         self._code: list[tuple[str, str]] = []
         self._titles: list[tuple[str, str]] = [(q.id, _key(q.title)) for q in rubric.questions]
+        self._title_keys = [title for _, title in self._titles]
         for exercise in rubric.exercises:
             self._add(None, exercise.intro)
             self._add(None, exercise.title)
@@ -91,6 +92,12 @@ class PromptIndex:
             self._add(question.id, question.prompt)
             if "___" in question.prompt or question.code is not None:
                 self._code.append((question.id, _key(question.prompt)))
+        # The sentences by length: a piece can only reach LINE_THRESHOLD against sentences
+        # of about its own length, so each lookup compares with those alone.
+        self._by_length = sorted(range(len(self._sentences)),
+                                 key=lambda i: len(self._sentences[i]))
+        self._lengths = [len(self._sentences[i]) for i in self._by_length]
+        self._sorted = [self._sentences[i] for i in self._by_length]
 
     def _add(self, owner: str | None, text: str) -> None:
         if not text:
@@ -139,19 +146,37 @@ class PromptIndex:
         total = 0.0
         matched_chars = 0
         for piece in pieces:
-            best = process.extractOne(piece, self._sentences, scorer=fuzz.ratio,
-                                      score_cutoff=LINE_THRESHOLD)
+            best = self._closest_sentence(piece)
             if best is None:
                 continue
             matched_chars += len(piece)
-            total += best[1] * len(piece)
-            owner = self._owners[best[2]]
+            total += best[0] * len(piece)
+            owner = self._owners[best[1]]
             if owner is not None:
                 owner_found = owner
         all_chars = sum(len(p) for p in pieces)
         if matched_chars < 0.8 * all_chars:
             return None
         return PromptMatch(owner_found, total / max(matched_chars, 1))
+
+    def _closest_sentence(self, piece: str) -> tuple[float, int] | None:
+        """(score, index) of the statement sentence closest to ``piece`` at or above
+        ``LINE_THRESHOLD``, the first in statement order among equals; ``None`` if none.
+
+        A ratio of ``t`` needs the shorter text to be at least ``t / (200 - t)`` of the
+        longer (the ratio is twice the common characters over both lengths), so only
+        sentences of such lengths are compared."""
+        size = len(piece)
+        low = bisect_left(self._lengths, size * LINE_THRESHOLD // (200 - LINE_THRESHOLD))
+        high = bisect_right(self._lengths, -(-size * (200 - LINE_THRESHOLD) // LINE_THRESHOLD))
+        best: tuple[float, int] | None = None
+        for _, score, offset in process.extract(piece, self._sorted[low:high],
+                                                scorer=fuzz.ratio,
+                                                score_cutoff=LINE_THRESHOLD, limit=None):
+            index = self._by_length[low + offset]
+            if best is None or score > best[0] or (score == best[0] and index < best[1]):
+                best = (score, index)
+        return best
 
     def is_statement_line(self, text: str) -> bool:
         """Whether ``text`` is, word for word, a whole line of the statement."""
@@ -163,7 +188,7 @@ class PromptIndex:
         key = _key(plain(text))
         if len(key) < 4 or not self._titles:
             return None
-        best = process.extractOne(key, [title for _, title in self._titles], scorer=fuzz.ratio,
+        best = process.extractOne(key, self._title_keys, scorer=fuzz.ratio,
                                   score_cutoff=TITLE_THRESHOLD)
         if best is None:
             return None
