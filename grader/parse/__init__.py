@@ -266,13 +266,13 @@ def _fit(report: Report, rubric: Rubric, *, enough: float | None = None) -> floa
     for answer in report.answers:
         if answer.id not in index:
             continue
-        unit = Unit(UnitKind.TEXT, 0, 0, answer.student_text or answer.text)
-        score = model.score(unit, index[answer.id])
         code_match = any(
             (rubric.question(answer.id) or graded[0]).code is block.kind
             for block in answer.code_blocks)
-        # More than one weak keyword: a signature command, code, or two of the key's words.
-        if score > 0.5 or code_match:
+        unit = Unit(UnitKind.TEXT, 0, 0, answer.student_text or answer.text)
+        # The expected kind of code, or more than one weak keyword: a signature command,
+        # or two of the key's words (scored only when the code does not already say so).
+        if code_match or model.score(unit, index[answer.id]) > 0.5:
             recognised += 1
         elif answer.found_by != "signature" and answer.images:
             # A labelled screenshot: labels (``2.a``) are shared between labs, so it
