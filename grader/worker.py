@@ -13,7 +13,6 @@ worker is turned into one by the parent (``failure``).
 from __future__ import annotations
 
 import importlib
-import json
 import os
 import shutil
 import tempfile
@@ -23,6 +22,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from grader.models import Diagnostic, Report, ScoreSheet, Severity, Submission
 from grader.outputs import student_files
@@ -196,7 +197,7 @@ def grade_task(task: Task) -> Outcome:
         NewResult(student=task.student, input_key=task.input_key,
                   status="graded" if sheet.rubric else "ungraded", sheet=pack(sheet_text),
                   rubric_digest=sheet.rubric_digest, mark=sheet.mark,
-                  similarity=pack(json.dumps(prints)) if prints else None,
+                  similarity=pack(orjson.dumps(prints).decode()) if prints else None,
                   html_student=_pack(html[0]), html_instructor=_pack(html[1]),
                   seconds=time.perf_counter() - start, flags=sheet_flags(sheet)),
         report_path=graded.submission.report_path, staged=staged,
@@ -250,8 +251,20 @@ def place_staged(out: Path, outcome: Outcome) -> list[str]:
     except OSError:
         pass  # what is not placed is written by ``write_outputs``
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        _remove_staging(staging)
     return placed
+
+
+def _remove_staging(staging: Path) -> None:
+    """Remove a grading's staging folder. Once placed, it only holds empty folders, which
+    go with an ``rmdir`` each; whatever was left (a placement that failed) goes with
+    ``rmtree``, which costs a walk with file descriptors per folder."""
+    try:
+        for folder in staging.iterdir():
+            folder.rmdir()
+        staging.rmdir()
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def failure(task: Task, code: str, message: str, error: str, seconds: float,

@@ -30,7 +30,8 @@ from grader.cli import main
 from grader.pipeline import grade_submission
 from grader.rubric import Rubric, load_rubric
 from grader.sheetcodec import encode_sheet
-from grader.store import Store
+from grader.store import NewResult, Store
+from grader.worker import Outcome, place_staged
 
 TP1 = ROOT / "rubrics" / "tp1-docker.yaml"
 
@@ -95,6 +96,29 @@ def test_an_unchanged_rerun_grades_nothing_and_writes_the_same(tmp_path: Path,
     assert (changed.graded, changed.reused) == (1, 2)
     forced = run_batch(_options(klass, out, rubric_file, force=True))
     assert (forced.graded, forced.reused) == (3, 0)
+
+
+def test_staging_is_removed_whether_or_not_everything_was_placed(tmp_path: Path) -> None:
+    """A grading's staging folder goes once placed; a page the output folder refuses
+    (here a folder in its way) is left to ``write_outputs`` and its staged copy is
+    removed too, with the screenshots' emptied folder."""
+    out = tmp_path / "out"
+    staging = out / ".tmp" / "bob.x"
+    (staging / "bob_files").mkdir(parents=True)
+    (staging / "bob_files" / "ab12-shot.png").write_bytes(b"png")
+    (staging / "bob.html").write_text("page", encoding="utf-8")
+    (staging / "bob.json").write_text("{}", encoding="utf-8")
+    (out / "sheets" / "bob.html" / "in-the-way").mkdir(parents=True)
+    result = NewResult(student="bob", input_key="k", status="graded", sheet=b"")
+    staged = (("sheets/bob.json", str(staging / "bob.json")),
+              ("sheets/bob.html", str(staging / "bob.html")))
+    placed = place_staged(out, Outcome(result, staged=staged, staging=str(staging)))
+    assert placed == ["sheets/bob.json"]
+    assert (out / "sheets" / "bob_files" / "ab12-shot.png").read_bytes() == b"png"
+    assert (out / "students" / "bob_files" / "ab12-shot.png").read_bytes() == b"png"
+    assert not staging.exists()
+    placed = place_staged(out, Outcome(result, staged=(), staging=str(staging)))
+    assert placed == []  # a staging folder already gone is not an error
 
 
 def test_pages_written_by_the_workers_are_the_stores_and_come_back_when_lost(
