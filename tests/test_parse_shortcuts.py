@@ -13,10 +13,20 @@ from rapidfuzz import fuzz, process
 from grader.parse.prompts import LINE_THRESHOLD, PromptIndex
 from grader.parse.signatures import affinity_model
 from grader.parse.units import Unit, UnitKind
-from grader.rubric import Rubric
+from grader.rubric import Rubric, parse_rubric
 
 SETTINGS = settings(max_examples=300, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+STATEMENT = """
+schema: 1
+id: ties
+title: Ties
+exercises: [{{number: 1, title: Un}}]
+questions:
+  - {{id: 1.a, exercise: 1, title: Long, prompt: "{long}"}}
+  - {{id: 1.b, exercise: 1, title: Court, prompt: "{short}"}}
+"""
 
 
 @st.composite
@@ -59,6 +69,20 @@ def test_closest_sentence_keeps_the_first_of_equal_sentences(tp1: Rubric) -> Non
     index = PromptIndex(tp1)
     repeated = next(s for i, s in enumerate(index._sentences) if s in index._sentences[i + 1:])
     assert index._closest_sentence(repeated) == (100.0, index._sentences.index(repeated))
+
+
+def test_closest_sentence_breaks_ties_by_statement_order_not_length() -> None:
+    """A piece exactly as close to a longer sentence as to a shorter one (18/19 of
+    ratio each) goes to the one the statement says first, as with ``extractOne``,
+    whatever their lengths: here the longer, which the length window sorts last."""
+    piece = " ".join(["docker compose build"] * 6)[:100]
+    longer = piece[:99] + "0123456789"
+    shorter = piece[:90]
+    index = PromptIndex(parse_rubric(STATEMENT.format(long=longer, short=shorter)))
+    first, second = index._sentences.index(longer), index._sentences.index(shorter)
+    assert fuzz.ratio(piece, longer) == fuzz.ratio(piece, shorter) >= LINE_THRESHOLD
+    assert first < second
+    assert index._closest_sentence(piece) == (fuzz.ratio(piece, longer), first)
 
 
 @SETTINGS
