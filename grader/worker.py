@@ -143,7 +143,9 @@ def _publish(folder: Path, targets: Sequence[Path]) -> None:
     for path in sorted(folder.iterdir()):
         first = targets[0] / path.name
         first.parent.mkdir(parents=True, exist_ok=True)
-        if not first.exists():
+        if first.exists():  # the same content, published by another grading or run
+            path.unlink()
+        else:
             os.replace(path, first)
         for other in targets[1:]:
             target = other / path.name
@@ -184,6 +186,7 @@ def grade_task(task: Task) -> Outcome:
                         staging / f"{task.slug}_files" if staging is not None else None)
                 if state.html else (None, None))
         sheet_text = encode_sheet(sheet, graded.report)
+        similarity = pack(orjson.dumps(prints).decode()) if prints else None
         staged = (_stage_pages(staging, task.slug, state.html, {
             "sheet": sheet_text, "html_student": html[0], "html_instructor": html[1]})
             if staging is not None else ())
@@ -197,7 +200,7 @@ def grade_task(task: Task) -> Outcome:
         NewResult(student=task.student, input_key=task.input_key,
                   status="graded" if sheet.rubric else "ungraded", sheet=pack(sheet_text),
                   rubric_digest=sheet.rubric_digest, mark=sheet.mark,
-                  similarity=pack(orjson.dumps(prints).decode()) if prints else None,
+                  similarity=similarity,
                   html_student=_pack(html[0]), html_instructor=_pack(html[1]),
                   seconds=time.perf_counter() - start, flags=sheet_flags(sheet)),
         report_path=graded.submission.report_path, staged=staged,
@@ -256,9 +259,10 @@ def place_staged(out: Path, outcome: Outcome) -> list[str]:
 
 
 def _remove_staging(staging: Path) -> None:
-    """Remove a grading's staging folder. Once placed, it only holds empty folders, which
-    go with an ``rmdir`` each; whatever was left (a placement that failed) goes with
-    ``rmtree``, which costs a walk with file descriptors per folder."""
+    """Remove a grading's staging folder. Once placed, it only holds empty folders
+    (``_publish`` moves or drops each screenshot), which go with an ``rmdir`` each;
+    whatever was left (a placement that failed) goes with ``rmtree``, which costs a walk
+    with file descriptors per folder."""
     try:
         for folder in staging.iterdir():
             folder.rmdir()

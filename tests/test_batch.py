@@ -119,6 +119,11 @@ def test_staging_is_removed_whether_or_not_everything_was_placed(tmp_path: Path)
     assert not staging.exists()
     placed = place_staged(out, Outcome(result, staged=(), staging=str(staging)))
     assert placed == []  # a staging folder already gone is not an error
+    (staging / "bob_files").mkdir(parents=True)  # the same screenshot, graded again
+    (staging / "bob_files" / "ab12-shot.png").write_bytes(b"png")
+    assert place_staged(out, Outcome(result, staged=(), staging=str(staging))) == []
+    assert (out / "sheets" / "bob_files" / "ab12-shot.png").read_bytes() == b"png"
+    assert not staging.exists()
 
 
 def test_pages_written_by_the_workers_are_the_stores_and_come_back_when_lost(
