@@ -36,7 +36,7 @@ from grader.rubric import load_rubric
 
 ROOT = Path(__file__).resolve().parents[1]
 FAST_REFERENCE = 0.33
-"""The reference loop's CPU seconds at the development VM's fastest moments."""
+"""The reference loop's CPU seconds at the development VM's fast moments."""
 
 STAGES: list[tuple[Any, str, str]] = [
     (pipeline, "report_for_lab", "find report"), (pipeline, "read_submission", "read"),
@@ -86,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     per = 1000 / len(tasks)
     print(f"{len(tasks)} submissions, one process; reference loop {reference:.3f} s CPU")
     print(f"total {total * per:6.1f} ms CPU per submission "
-          f"({total * per * FAST_REFERENCE / reference:.1f} at the VM's fastest)")
+          f"({total * per * FAST_REFERENCE / reference:.1f} scaled to a "
+          f"{FAST_REFERENCE} s reference loop)")
     for label, seconds in sorted(spent.items(), key=lambda item: -item[1]):
         print(f"  {label:<12} {seconds * per:6.1f}")
     return 0
