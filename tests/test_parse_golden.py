@@ -13,8 +13,6 @@ import pytest
 from support import SETUP, summary
 
 WRONG = {
-    "numbered_list.md": "8.b swallows the next list item '3. Rendu : …' (ends at 21, should "
-                        "end at 19)",
     "topical.md": "2.c should start at the `docker ps -a` screenshot (line 23), which the "
                   "parser leaves at the end of 2.b",
 }

@@ -171,13 +171,51 @@ def test_numbered_list_labels(parse_fixture) -> None:
     assert report.answer("8.a").lines[1] == line_of(text, "Il ne capture pas")
 
 
-@pytest.mark.xfail(strict=True, reason="8.b swallows the next item of the same numbered "
-                   "list ('3. Rendu : …'), which answers no question")
 def test_next_list_item_ends_a_labelled_answer(parse_fixture) -> None:
+    """The answer is the body indented under ``2. Question 8.b:``; the list's next item
+    (``3. Rendu : …``) answers no question and belongs to no answer."""
     report = parse_fixture("numbered_list.md")
     text = fixture_text("numbered_list.md")
     assert report.answer("8.b").lines == (line_of(text, "Question 8.b:"),
                                           line_of(text, "Compose décrit"))
+
+
+LIST_ANSWERS = """## Exercice 8 : Questions de réflexion
+
+1. Question 8.a:
+{body_a}
+2. Question 8.b:
+   Compose décrit l'API et la base dans un seul fichier ; l'API joint la base par `db`.
+   1. premier point : `docker compose up -d` démarre tout.
+   2. second point : les services se joignent par leur nom.
+   3. troisième point : un volume garde les données de la base.
+{after}
+"""
+
+
+def test_list_items_of_an_answer_without_a_body_stay_in_it(tp1: Rubric) -> None:
+    """A label item with nothing indented under it: the answer is written as the list's
+    next items, which stay in it."""
+    text = LIST_ANSWERS.format(
+        body_a="2. Un notebook garde un état caché : le résultat n'est pas reproductible.\n"
+               "3. Il ne capture pas l'environnement ni les dépendances.",
+        after="").replace("2. Question 8.b:", "4. Question 8.b:")
+    report = parse_text(text, tp1)
+    assert report.answer("8.a").lines == (line_of(text, "1. Question 8.a:"),
+                                          line_of(text, "3. Il ne capture"))
+
+
+def test_nested_and_unnumbered_items_do_not_end_an_item_answer(tp1: Rubric) -> None:
+    """Items nested under the label's item, and a later item that is not the next
+    number, stay in the answer; the next number at the label's indent ends it."""
+    body = "   Un notebook garde un état caché : le résultat n'est pas reproductible."
+    kept = parse_text(LIST_ANSWERS.format(body_a=body, after="5. Rendu : voir le dépôt."),
+                      tp1)
+    text = LIST_ANSWERS.format(body_a=body, after="3. Rendu : voir le dépôt.")
+    ended = parse_text(text, tp1)
+    assert kept.answer("8.b").lines[1] == line_of(text, "Rendu")
+    assert ended.answer("8.b").lines == (line_of(text, "2. Question 8.b:"),
+                                         line_of(text, "3. troisième point"))
 
 
 # number_subs.md — ``Question 6.1`` / ``Question 8.2``: numbers instead of letters, as

@@ -10,6 +10,7 @@ signature affinities (see ``signatures``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -47,6 +48,25 @@ class _Section:
     marker_level: int = 0
     units: list[Unit] = field(default_factory=list)
     after_closed: bool = False
+    item: tuple[int, int] | None = None
+    """(indent, number) when the label opens an ordered-list item (``2. Question 8.b:``)."""
+    item_body: bool = False
+    """Whether lines indented under that item followed: the answer is the item's body."""
+
+
+_ITEM = re.compile(r"( *)(\d{1,2})[.)]\s")
+
+
+def _list_item(unit: Unit) -> tuple[int, int] | None:
+    """(indent, number) of a text unit that opens an ordered-list item."""
+    if unit.kind is not UnitKind.TEXT or unit.quoted:
+        return None
+    match = _ITEM.match(unit.text)
+    return (len(match.group(1)), int(match.group(2))) if match else None
+
+
+def _indent(unit: Unit) -> int:
+    return len(unit.text) - len(unit.text.lstrip(" "))
 
 
 def _exercise_level(units: Sequence[Unit], rubric: Rubric) -> int | None:
@@ -123,6 +143,7 @@ def sections(units: Sequence[Unit], rubric: Rubric) -> list[_Section]:
                            label=marker.label if marker else None, marker_unit=unit,
                            marker_level=unit.heading_level)
         section.units.append(unit)
+        section.item = _list_item(unit)
         out.append(section)
         return section
 
@@ -133,6 +154,18 @@ def sections(units: Sequence[Unit], rubric: Rubric) -> list[_Section]:
             current = start_open(exercise, unit)
             continue
         marker = unit.marker
+        if current.closed and current.item is not None and marker is None:
+            # A label that opens a numbered item whose answer is indented under it ends
+            # at the list's next item ("3. Rendu : …" after "2. Question 8.b:"), which
+            # then answers nothing unless it matches an unlabelled question.
+            sibling = _list_item(unit)
+            indent, number = current.item
+            if sibling is None:
+                current.item_body = current.item_body or _indent(unit) > indent
+            elif current.item_body and sibling == (indent, number + 1):
+                current = start_open(exercise, None)
+                current.units.append(unit)
+                continue
         if unit.kind is UnitKind.CODE or marker is None:
             # A heading, or in a report labelled by plain lines a label line such as
             # "Synthèse :", may open an unlabelled answer; if nothing there matches a
