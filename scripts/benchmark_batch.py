@@ -3,7 +3,7 @@
 
 Usage::
 
-    python scripts/benchmark_batch.py [--students 300] [--jobs N] [--keep DIR]
+    python scripts/benchmark_batch.py [--students 300] [--jobs N] [--keep DIR] [--repeat N]
 
 Builds a class of N submissions from the bundled examples (``submissions/``)
 and, when present, the corpus reports (``../shared/corpus``), each student's
@@ -15,6 +15,10 @@ student; screenshots and code files hard-linked), then times three runs of
 2. unchanged: the same command again (nothing to grade);
 3. rubric changed: a copy of the rubric with one feedback text edited (every
    submission graded again).
+
+With ``--repeat N`` the three runs are made N times (each cold run from an empty
+output folder) and the median and range of each run's rate are printed at the end:
+the development VM's speed varies by ±15 % from one minute to the next.
 
 For each run it prints the wall time, submissions per second, the CPU time
 of the whole process tree (the batch process, the fork server and the
@@ -48,6 +52,7 @@ import os
 import random
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -192,6 +197,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, help="build the class and outputs here, kept")
     parser.add_argument("--no-html", action="store_true", help="no HTML pages")
     parser.add_argument("--ocr", action="store_true", help="read the screenshots (OCR)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run the three runs this many times, then sum up (the VM's "
+                             "speed varies from one minute to the next)")
     args = parser.parse_args(argv)
     work = args.keep or Path(tempfile.mkdtemp(prefix="grader-bench-"))
     try:
@@ -224,11 +232,15 @@ def main(argv: list[str] | None = None) -> int:
         cores = os.cpu_count() or 1
         print(f"{'run':<16} {'seconds':>8} {'subm/s':>8} {'CPU s':>7} {'CPU-bound/s':>11} "
               f"{'peak MB':>8} {'stolen s':>8}  summary")
-        for label in ("cold", "unchanged", "rubric changed"):
+        rates: dict[str, list[float]] = {}
+        original = rubric.read_text(encoding="utf-8")
+        for label in ("cold", "unchanged", "rubric changed") * args.repeat:
+            if label == "cold":
+                shutil.rmtree(out, ignore_errors=True)
+                rubric.write_text(original, encoding="utf-8")
             if label == "rubric changed":
-                text = rubric.read_text(encoding="utf-8")
-                rubric.write_text(re.sub(r"missed: ([A-Z])", r"missed: (v2) \1", text, count=1),
-                                  encoding="utf-8")
+                rubric.write_text(re.sub(r"missed: ([A-Z])", r"missed: (v2) \1", original,
+                                         count=1), encoding="utf-8")
             before = stolen()
             seconds, peak, cpu, first = timed(command, env, work)  # not the repo: ``-m``
             # would put the working tree before the frozen copy
@@ -238,6 +250,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{label:<16} {seconds:>8.2f} {args.students / seconds:>8.1f} {cpu:>7.1f} "
                   f"{bound:>11.1f} {peak / 2**20:>8.0f} {steal:>8.1f}  {first}")
             print(f"{'':<16} phases (s): " + ", ".join(f"{k} {v:.2f}" for k, v in phases.items()))
+            rates.setdefault(label, []).append(args.students / seconds)
+        if args.repeat > 1:
+            print(f"over {args.repeat} repeats (submissions/s): " + "; ".join(
+                f"{label} median {statistics.median(r):.1f}, {min(r):.1f}–{max(r):.1f}"
+                for label, r in rates.items()))
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
