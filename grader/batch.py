@@ -176,7 +176,10 @@ def run_batch(options: BatchOptions, progress: Progress | None = None) -> BatchS
     out.mkdir(parents=True, exist_ok=True)
     with _exclusive(out):
         shutil.rmtree(out / ".tmp", ignore_errors=True)  # left by workers killed mid-page
-        return _run(options, out, started, progress)
+        try:
+            return _run(options, out, started, progress)
+        finally:  # the workers are gone: what one staged before dying or timing out goes
+            shutil.rmtree(out / ".tmp", ignore_errors=True)
 
 
 @contextmanager

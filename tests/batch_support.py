@@ -14,6 +14,7 @@ from typing import Any
 from support import APP, DOCKERFILE, PNG, REPORTS
 
 import grader.pipeline
+import grader.worker
 from grader.pipeline import Graded, grade_submission
 
 FIXTURES = ("headings.md", "bold_crlf.md", "hash4_ids.md", "numbered_list.md",
@@ -48,11 +49,16 @@ def make_class(root: Path, names: Iterable[str]) -> Path:
 
 def faulty_grade(folder: str | Path, rubrics: Any, **options: Any) -> Graded:
     """``grade_submission``, except for students named to misbehave: ``crash`` raises inside
-    scoring, ``hang`` never returns, ``die`` kills its process."""
+    scoring, ``hang`` never returns, ``die`` kills its process halfway through staging its
+    pages (its folder in the output's ``.tmp`` is left behind, with a page in it)."""
     name = Path(folder).name
     if name == "hang":
         time.sleep(3600)
     if name == "die":
+        state = grader.worker._WORKER
+        if state is not None and state.out is not None:
+            staging = grader.worker._staging(state.out, name)
+            (staging / f"{name}.html").write_text("<p>half a page", encoding="utf-8")
         os._exit(3)
     if name == "crash":
         real = grader.pipeline.score_report

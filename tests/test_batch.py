@@ -176,6 +176,8 @@ def test_crashes_hangs_and_dead_workers_are_isolated(tmp_path: Path,
         sheet = json.loads((out / "sheets" / f"{name}.json").read_text("utf-8"))
         assert [d["code"] for d in sheet["diagnostics"]] == [code]
         assert (out / "sheets" / f"{name}.html").is_file()
+    # what the dying worker had staged does not outlive the batch
+    assert not list((out / ".tmp").glob("*"))
     rows = {r["student"]: r for r in csv.DictReader(io.StringIO(
         (out / "grades.csv").read_text("utf-8")))}
     assert rows["crash"]["status"] == "failed" and rows["crash"]["mark"] == ""
