@@ -12,6 +12,7 @@ worker is turned into one by the parent (``failure``).
 
 from __future__ import annotations
 
+import errno
 import importlib
 import os
 import shutil
@@ -146,7 +147,7 @@ def _publish(folder: Path, targets: Sequence[Path]) -> None:
         if first.exists():  # the same content, published by another grading or run
             path.unlink()
         else:
-            os.replace(path, first)
+            _move(path, first)
         for other in targets[1:]:
             target = other / path.name
             if target.exists():
@@ -158,6 +159,21 @@ def _publish(folder: Path, targets: Sequence[Path]) -> None:
             except OSError:
                 shutil.copyfile(first, tmp)
             os.replace(tmp, target)
+
+
+def _move(path: Path, target: Path) -> None:
+    """``os.replace``, or, when ``target`` is on another filesystem (an output folder
+    whose ``sheets/`` links elsewhere), a copy beside it renamed into place: complete or
+    absent either way."""
+    try:
+        os.replace(path, target)
+    except OSError as error:
+        if error.errno != errno.EXDEV:
+            raise
+        tmp = target.with_name(f".{target.name}.tmp{os.getpid()}")
+        shutil.copyfile(path, tmp)
+        os.replace(tmp, target)
+        path.unlink()
 
 
 def grade_task(task: Task) -> Outcome:
@@ -249,7 +265,7 @@ def place_staged(out: Path, outcome: Outcome) -> list[str]:
         for name, path in outcome.staged:
             target = out / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(path, target)
+            _move(Path(path), target)
             placed.append(name)
     except OSError:
         pass  # what is not placed is written by ``write_outputs``

@@ -8,6 +8,7 @@ real too (``batch_support.faulty_grade``), not mocks of the pool.
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import os
@@ -123,6 +124,38 @@ def test_staging_is_removed_whether_or_not_everything_was_placed(tmp_path: Path)
     (staging / "bob_files" / "ab12-shot.png").write_bytes(b"png")
     assert place_staged(out, Outcome(result, staged=(), staging=str(staging))) == []
     assert (out / "sheets" / "bob_files" / "ab12-shot.png").read_bytes() == b"png"
+    assert not staging.exists()
+
+
+def test_staged_files_reach_an_output_folder_on_another_filesystem(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``sheets/`` linked to another filesystem: a rename cannot cross it (EXDEV), so the
+    page and the screenshot are copied beside their target and renamed into place; the
+    screenshot, which the store does not hold, is not lost."""
+    out = tmp_path / "out"
+    staging = out / ".tmp" / "bob.x"
+    (staging / "bob_files").mkdir(parents=True)
+    (staging / "bob_files" / "ab12-shot.png").write_bytes(b"png")
+    (staging / "bob.html").write_text("page", encoding="utf-8")
+    sheets = out / "sheets"
+    rename = os.replace
+
+    def across(source: str | Path, target: str | Path) -> None:
+        if Path(target).is_relative_to(sheets) and not Path(source).is_relative_to(sheets):
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        rename(source, target)
+
+    monkeypatch.setattr(os, "replace", across)
+    result = NewResult(student="bob", input_key="k", status="graded", sheet=b"")
+    placed = place_staged(out, Outcome(result, staged=(("sheets/bob.html",
+                                                        str(staging / "bob.html")),),
+                                       staging=str(staging)))
+    assert placed == ["sheets/bob.html"]
+    assert (sheets / "bob.html").read_text("utf-8") == "page"
+    assert (sheets / "bob_files" / "ab12-shot.png").read_bytes() == b"png"
+    assert (out / "students" / "bob_files" / "ab12-shot.png").read_bytes() == b"png"
+    assert sorted(p.name for p in sheets.rglob("*")) == ["ab12-shot.png", "bob.html",
+                                                        "bob_files"]  # no temporary left
     assert not staging.exists()
 
 
