@@ -153,26 +153,30 @@ def _publish(folder: Path, targets: Sequence[Path]) -> None:
             if target.exists():
                 continue
             other.mkdir(parents=True, exist_ok=True)
-            tmp = other / f".{path.name}.tmp{os.getpid()}"
-            try:
-                os.link(first, tmp)
-            except OSError:
-                shutil.copyfile(first, tmp)
-            os.replace(tmp, target)
+            _copy_in(first, target)
+
+
+def _copy_in(source: Path, target: Path) -> None:
+    """``source`` under the name ``target`` too: a hard link where the filesystem allows
+    it, else a copy, made beside ``target`` and renamed onto it (complete or absent)."""
+    tmp = target.with_name(f".{target.name}.tmp{os.getpid()}")
+    try:
+        os.link(source, tmp)
+    except OSError:
+        shutil.copyfile(source, tmp)
+    os.replace(tmp, target)
 
 
 def _move(path: Path, target: Path) -> None:
     """``os.replace``, or, when ``target`` is on another filesystem (an output folder
-    whose ``sheets/`` links elsewhere), a copy beside it renamed into place: complete or
-    absent either way."""
+    whose ``sheets/`` links elsewhere), a copy put in place (``_copy_in``) and the
+    original removed: complete or absent either way."""
     try:
         os.replace(path, target)
     except OSError as error:
         if error.errno != errno.EXDEV:
             raise
-        tmp = target.with_name(f".{target.name}.tmp{os.getpid()}")
-        shutil.copyfile(path, tmp)
-        os.replace(tmp, target)
+        _copy_in(path, target)
         path.unlink()
 
 
