@@ -13,28 +13,20 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner, Result
-from support import APP, DOCKERFILE, GRADED, PNG, REPORTS, ROOT, fixture_text, line_of
+from support import (
+    APP,
+    COMPOSE,
+    DOCKERFILE,
+    GRADED,
+    PNG,
+    REPORTS,
+    ROOT,
+    fixture_text,
+    line_of,
+)
 
 from grader.cli import main
 from grader.criteria import KINDS, REGISTRY
-
-COMPOSE = """\
-services:
-  db:
-    image: postgres:16
-    environment:
-      POSTGRES_USER: demo
-      POSTGRES_PASSWORD: demo
-      POSTGRES_DB: demo
-    ports:
-      - "5432:5432"
-  api:
-    build: ./api
-    ports:
-      - "8000:8000"
-    depends_on:
-      - db
-"""
 
 
 def make_submission(root: Path, fixture: str = "headings.md", *,
