@@ -39,6 +39,19 @@ QUESTIONS = [
     ("Question 6.c & 6.d", ("6.c", "6.d"), "Question 6.c & 6.d"),
     ("Question 2.a/2.b", ("2.a", "2.b"), "Question 2.a/2.b"),
     ("2.BQuand on lance le conteneur", ("2.b",), "2.B"),
+    # a title after a dash that starts with an id letter followed by an accent
+    ("### Question 5.a - Démarrage de la stack", ("5.a",), "Question 5.a"),
+    ("### 5.a - Démarrage de la stack", ("5.a",), "5.a"),
+    ("Question 5.a - déploiement", ("5.a",), "Question 5.a"),
+    ("Question 2.b – écrire le Dockerfile", ("2.b",), "Question 2.b"),
+    # emoji, pictograms and task boxes before the label
+    ("### 📌 Question 2.a", ("2.a",), "Question 2.a"),
+    ("✅ **Question 2.a :**", ("2.a",), "Question 2.a"),
+    ("- ✅ Question 3.c", ("3.c",), "Question 3.c"),
+    ("## 👉🏽 Question 4.b", ("4.b",), "Question 4.b"),
+    ("## ⚙️ 6.a", ("6.a",), "6.a"),
+    ("- [x] 2.a", ("2.a",), "2.a"),
+    ("- [ ] **Question 7.b**", ("7.b",), "Question 7.b"),
 ]
 
 
@@ -71,6 +84,11 @@ EXERCISES = [
     ("Excercice 5", 5),
     ("Exo 5", 5),
     ("Partie 3", 3),
+    ("## 🐳 Exercice 2 : Premiers pas", 2),
+    ("## TP1 – Exercice 2 : Premiers pas", 2),
+    ("## TP 1 - Exercice 4", 4),
+    ("## 1) Exercice 2", 2),
+    ("### 3. Exercice 3 : Construire", 3),
 ]
 
 
@@ -178,6 +196,11 @@ NOT_MARKERS = [
     "",
     "   ",
     "**",
+    "📌 À retenir",
+    "✅ Le conteneur démarre",
+    "- [x] Dockerfile créé",
+    "TP1 terminé",
+    "1) Exemple 2",
 ]
 
 

@@ -710,6 +710,31 @@ def test_labels_in_list_items_and_quotes(tp1: Rubric) -> None:
     assert report.answer("2.d").lines == (8, 10)
 
 
+def test_emoji_and_prefixes_before_labels(tp1: Rubric) -> None:
+    """ChatGPT-styled reports: a pictogram before each label, the lab's name before the
+    exercise; without their letters the answers went to the signature alignment."""
+    text = ("# Rapport TP1\n\n## 🐳 TP1 – Exercice 2 : Premiers pas\n"
+            "### 📌 Question 2.a\nUne image est un modèle figé ; un conteneur en est une "
+            "instance.\n"
+            "### ✅ Question 2.b\nJ'ai lancé la commande, le message s'affiche puis le "
+            "conteneur s'arrête.\n"
+            "## 🐳 TP1 – Exercice 3 : Construire une image\n"
+            "### 📌 Question 3.c\nL'image est construite sans erreur.\n")
+    report = parse_text(text, tp1)
+    assert starts(report) == {"2.a": 4, "2.b": 6, "3.c": 9}
+    assert {a.found_by for a in report.answers} == {"label"}
+
+
+def test_dash_title_starting_like_an_id_letter(tp1: Rubric) -> None:
+    """"5.a - Démarrage": the "D" of the title is not a second id (5.d), which took the
+    real 5.d's place."""
+    text = ("## Exercice 5\n### Question 5.a - Démarrage de la stack\n"
+            "J'ai créé le dossier api/ et lancé docker compose up -d.\n"
+            "### Question 5.d\ncurl localhost:8000/health renvoie {\"status\":\"ok\"}.\n")
+    report = parse_text(text, tp1)
+    assert starts(report) == {"5.a": 2, "5.d": 4}
+
+
 def test_answer_on_the_label_line_counts_as_student_text(tp1: Rubric) -> None:
     report = parse_text("Question 2.a : Une image est un modèle, un conteneur une instance.\n",
                         tp1)

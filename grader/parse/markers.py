@@ -64,20 +64,25 @@ _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii":
 _QWORD = r"(?:q(?:u[a-z]{0,3}s?[a-z]{0,4}ti?o[a-z]{0,3}s?)?|r[eé]ponses?|answer)"
 _SUB = r"(?:[a-h]|\d{1,2})"
 _SEP = r"\s*[.\-_/]?\s*"
+# After an id, no letter or digit of any script: "5.a - Démarrage" is 5.a with a title, not
+# 5.a and 5.d ("d" followed by "é"; an ASCII-only check let it through).
 _QUESTION = re.compile(
-    rf"^{_QWORD}\s*[:.\-n°#]*\s*(\d{{1,2}}){_SEP}({_SUB})(?![0-9a-z])"
-    rf"((?:\s*(?:[-,&/+]|et|and|&)\s*(?:\d{{1,2}}\s*[.\-]\s*)?{_SUB}(?![0-9a-z]))*)"
+    rf"^{_QWORD}\s*[:.\-n°#]*\s*(\d{{1,2}}){_SEP}({_SUB})(?![^\W_])"
+    rf"((?:\s*(?:[-,&/+]|et|and|&)\s*(?:\d{{1,2}}\s*[.\-]\s*)?{_SUB}(?![^\W_]))*)"
 )
 # A bare id at the start of a line: "2.a", "2.A :", "2-a", "2a)", "2. a)". A space
 # between number and letter is only allowed when a bracket or colon closes the id,
 # so that "3. a partir de" is not 3.a.
 _BARE_ID = re.compile(
-    r"^(\d{1,2})(?:[.\-]([a-h])(?![0-9a-z'’])|\s?[.\-]?\s?([a-h])\s*(?=[)\]:]))"
-    r"((?:\s*(?:[-,&/+]|et|and)\s*(?:\d{1,2}\s*[.\-]\s*)?[a-h](?![0-9a-z]))*)"
+    r"^(\d{1,2})(?:[.\-]([a-h])(?![^\W_]|['’])|\s?[.\-]?\s?([a-h])\s*(?=[)\]:]))"
+    r"((?:\s*(?:[-,&/+]|et|and)\s*(?:\d{1,2}\s*[.\-]\s*)?[a-h](?![^\W_]))*)"
 )
 # Glued ids from Word exports: "2.BQuand ...", "4.aL'option".
 _GLUED_ID = re.compile(r"^(\d)\.([a-hA-H])(?=[A-ZÀ-Ý])")
-_EXERCISE = re.compile(r"^([a-z]{2,10})\s*[:.\-n°#]*\s*(\d{1,2}|[ivx]{1,4})\b")
+# "Exercice 3", also after the lab's name or a number of the student's ("TP1 – Exercice 3",
+# "1) Exercice 3").
+_EXERCISE = re.compile(r"^(?:tp\s*\d{1,2}\s*[-:.,]?\s*|\d{1,2}\s*[.)\-:]\s*)?"
+                       r"([a-z]{2,10})\s*[:.\-n°#]*\s*(\d{1,2}|[ivx]{1,4})\b")
 _EXERCISE_WORDS = ("exercice", "exercise", "exercices", "exercises")
 _EXERCISE_ALIASES = frozenset({"exo", "ex", "partie", "part"})
 _BARE_QNUM = re.compile(rf"^{_QWORD}\s*[:.\-n°#]*\s*(\d{{1,2}})(?![0-9]|\s*[.\-]\s*[0-9a-h]\b)")
@@ -95,7 +100,7 @@ def heading_level(line: str) -> int:
 
 def _subs(first: str, tail: str) -> tuple[str, ...]:
     subs = [first.lower()]
-    for sub in re.findall(rf"(?:\d{{1,2}}\s*[.\-]\s*)?({_SUB})(?![0-9a-z])", tail):
+    for sub in re.findall(rf"(?:\d{{1,2}}\s*[.\-]\s*)?({_SUB})(?![^\W_])", tail):
         if sub.lower() not in subs:
             subs.append(sub.lower())
     return tuple(subs)

@@ -8,6 +8,7 @@ comparison in the parser goes through these helpers so that they agree.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from grader.wording import fold
 
@@ -15,11 +16,16 @@ _DECORATION = re.compile(r"[*_`~]+")
 _SPACES = re.compile(r"\s+")
 _LEADING = re.compile(r"^\s*(?:>\s*)*(?:(?:[-*+•]|\d{1,2}[.)])\s+)?")
 _HEADING_HASHES = re.compile(r"^\s*(?:>\s*)*#{1,6}\s+")
+_TASK_BOX = re.compile(r"^\[[ xX]\]\s+")
+_ORNAMENTS = frozenset({"So", "Sk", "Cf", "Mn"})
+"""Unicode categories of the emoji and pictograms students put before a label
+("📌 Question 2.a", "✅ Exercice 3", with their variation selectors and joiners)."""
 
 
 def strip_markdown(line: str) -> str:
     """Remove the markdown around a line's words: quote marks, heading hashes, list
-    bullets and emphasis, so that ``> **Question 2.a :**`` reads ``Question 2.a :``.
+    bullets, task boxes, emphasis and leading emoji, so that ``> **Question 2.a :**`` and
+    ``### 📌 Question 2.a :`` read ``Question 2.a :``.
 
     A heading keeps its own numbering (``### 1. Titre``): only list items lose it."""
     heading = _HEADING_HASHES.match(line)
@@ -27,8 +33,21 @@ def strip_markdown(line: str) -> str:
         line = line[heading.end():].rstrip().rstrip("#")
     else:
         line = _LEADING.sub("", line, count=1)
-    line = _DECORATION.sub("", line)
-    return line.strip()
+    line = _DECORATION.sub("", line).strip()
+    if line.startswith("["):
+        line = _TASK_BOX.sub("", line)  # "- [x] 2.a": a task list's box
+    if line and not line[0].isascii():
+        line = _drop_ornaments(line)
+    return line
+
+
+def _drop_ornaments(line: str) -> str:
+    """The line without the emoji and pictograms it starts with."""
+    start = 0
+    while start < len(line) and (line[start].isspace()
+                                 or unicodedata.category(line[start]) in _ORNAMENTS):
+        start += 1
+    return line[start:]
 
 
 def plain(line: str) -> str:
