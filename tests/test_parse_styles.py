@@ -735,6 +735,30 @@ def test_dash_title_starting_like_an_id_letter(tp1: Rubric) -> None:
     assert starts(report) == {"5.a": 2, "5.d": 4}
 
 
+def test_labels_right_after_an_html_image_line(tp1: Rubric) -> None:
+    """GitHub's editor pastes a screenshot as an ``<img>`` line; a label typed on the next
+    line, with no blank line between, is still a label (markdown would keep it in the
+    HTML block, which runs to the next blank line)."""
+    text = ("## Exercice 2\n\n### Question 2.a\nUne image est un modèle, un conteneur une "
+            "instance.\n<img width=\"800\" alt=\"image\" src=\"captures/2a.png\">\n"
+            "### Question 2.b\nDocker télécharge alpine, exécute echo puis s'arrête.\n"
+            "<p align=\"center\">\n  <img src=\"captures/2b.png\"\n       width=\"300\">\n"
+            "</p>\n**Question 2.c**\ndocker ps -a montre le conteneur Exited (0).\n")
+    report = parse_text(text, tp1)
+    assert starts(report) == {"2.a": 3, "2.b": 6, "2.c": 12}
+    assert report.answer("2.a").lines == (3, 5)
+    assert report.answer("2.b").lines == (6, 11)
+    assert "Exited" in report.answer("2.c").student_text
+
+
+def test_html_blocks_keep_their_own_content(tp1: Rubric) -> None:
+    """Only text after an HTML block's tags is read as markdown: a ``<pre>`` block's lines
+    and a multi-line tag's attributes stay in the block."""
+    text = ("## Exercice 2\n\n### Question 2.a\nUne image est un modèle.\n\n"
+            "<pre>\n### Question 2.b\n</pre>\n\n### Question 2.c\nExited.\n")
+    assert starts(parse_text(text, tp1)) == {"2.a": 3, "2.c": 10}
+
+
 def test_answer_on_the_label_line_counts_as_student_text(tp1: Rubric) -> None:
     report = parse_text("Question 2.a : Une image est un modèle, un conteneur une instance.\n",
                         tp1)

@@ -10,6 +10,7 @@ stays whole. Unfenced code found by its shape becomes a code unit too.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
@@ -75,9 +76,16 @@ class _Block:
 @lru_cache(maxsize=16)
 def _blocks(text: str) -> tuple[_Block, ...]:
     """Leaf blocks of the markdown document with their line ranges."""
+    return tuple(_leaf_blocks(text, 0, False))
+
+
+def _leaf_blocks(text: str, offset: int, quoted_within: bool) -> list[_Block]:
+    """Leaf blocks of ``text``, whose first line is line ``offset`` of the document
+    (inside a quote when ``quoted_within``)."""
     out: list[_Block] = []
     quote_depth = 0
     skip_until = -1
+    lines: list[str] | None = None
     for token in _MD.parse(text):
         if token.type == "blockquote_open":
             quote_depth += 1
@@ -88,23 +96,54 @@ def _blocks(text: str) -> tuple[_Block, ...]:
         start, end = token.map
         if start < skip_until:
             continue
-        quoted = quote_depth > 0
+        quoted = quoted_within or quote_depth > 0
+        at, to = start + offset, end + offset
         if token.type == "heading_open":
-            out.append(_Block("heading", start, end, quoted, level=int(token.tag[1])))
+            out.append(_Block("heading", at, to, quoted, level=int(token.tag[1])))
         elif token.type == "paragraph_open":
-            out.append(_Block("paragraph", start, end, quoted))
+            out.append(_Block("paragraph", at, to, quoted))
         elif token.type == "fence":
-            out.append(_Block("fence", start, end, quoted, info=token.info.strip()))
+            out.append(_Block("fence", at, to, quoted, info=token.info.strip()))
         elif token.type == "code_block":
-            out.append(_Block("indented", start, end, quoted))
+            out.append(_Block("indented", at, to, quoted))
         elif token.type == "html_block":
-            out.append(_Block("html", start, end, quoted))
+            lines = text.split("\n") if lines is None else lines
+            cut = _html_end(lines, start, end, quoted)
+            out.append(_Block("html", at, cut + offset, quoted))
+            if cut < end:
+                # Student text right after a tag line, with no blank line between: the
+                # HTML block runs on to the next blank line, but what follows is markdown
+                # (a label, an answer), as the student meant it.
+                rest = _dedent("\n".join(lines[cut:end]))
+                out.extend(_leaf_blocks(rest, cut + offset, quoted))
         elif token.type == "table_open":
-            out.append(_Block("table", start, end, quoted))
+            out.append(_Block("table", at, to, quoted))
             skip_until = end
         elif token.type == "hr":
-            out.append(_Block("rule", start, end, quoted))
-    return tuple(out)
+            out.append(_Block("rule", at, to, quoted))
+    return out
+
+
+_RAW_HTML = re.compile(r"^\s*(?:>\s*)*<(?:pre|script|style|textarea|!|\?)", re.IGNORECASE)
+"""HTML blocks whose lines are the tag's own content (code, comments), never markdown."""
+
+
+def _html_end(lines: list[str], start: int, end: int, quoted: bool) -> int:
+    """Where an HTML block's tags end: its first line, after the first, that is outside
+    any tag and does not start one (``end`` when there is none)."""
+    if _RAW_HTML.match(lines[start]):
+        return end
+    in_tag = False
+    for i in range(start, end):
+        line = _unquote(lines[i], quoted).strip()
+        if i > start and not in_tag and line and not line.startswith("<"):
+            return i
+        for char in line:
+            if char == "<":
+                in_tag = True
+            elif char == ">":
+                in_tag = False
+    return end
 
 
 @lru_cache(maxsize=16)
