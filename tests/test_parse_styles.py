@@ -759,6 +759,20 @@ def test_html_blocks_keep_their_own_content(tp1: Rubric) -> None:
     assert starts(parse_text(text, tp1)) == {"2.a": 3, "2.c": 10}
 
 
+def test_setext_step_label_keeps_its_answer(tp1: Rubric) -> None:
+    """A step title underlined (setext) opens its step like a ``####`` one: the underline
+    is not a second, empty heading that closed the step before its answer."""
+    text = ("### 4. Exécuter l'API FastAPI dans un conteneur Docker\n\n"
+            "Étape 1 — Lancer le conteneur\n-----------------------------\n"
+            "Lancez un conteneur à partir de l'image `simple-api` en exposant le port 8000 "
+            "du conteneur sur le port 8000 de votre machine.\n"
+            "```bash\ndocker run -p 8000:8000 simple-api\n```\n"
+            "> L'option -p 8000:8000 publie le port 8000 du conteneur sur celui de l'hôte.\n")
+    report = parse_text(text, tp1)
+    assert "4.a" in starts(report)
+    assert "publie le port" in report.answer("4.a").student_text
+
+
 def test_answer_on_the_label_line_counts_as_student_text(tp1: Rubric) -> None:
     report = parse_text("Question 2.a : Une image est un modèle, un conteneur une instance.\n",
                         tp1)

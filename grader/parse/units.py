@@ -99,7 +99,8 @@ def _leaf_blocks(text: str, offset: int, quoted_within: bool) -> list[_Block]:
         quoted = quoted_within or quote_depth > 0
         at, to = start + offset, end + offset
         if token.type == "heading_open":
-            out.append(_Block("heading", at, to, quoted, level=int(token.tag[1])))
+            out.append(_Block("heading", at, to, quoted, info=token.markup,
+                              level=int(token.tag[1])))
         elif token.type == "paragraph_open":
             out.append(_Block("paragraph", at, to, quoted))
         elif token.type == "fence":
@@ -195,8 +196,12 @@ def build_units(text: str) -> list[Unit]:
             units.append(Unit(other, block.start, block.end - 1,
                               "\n".join(lines[block.start:block.end]), quoted=block.quoted))
         else:
+            end = block.end
+            if block.info in ("=", "-") and read_marker(lines[block.start][:_MAX_LINE],
+                                                        is_heading=True) is not None:
+                end -= 1  # a setext label's underline is no heading of its own
             prose.extend((i, block.quoted, block.kind, block.level)
-                         for i in range(block.start, block.end))
+                         for i in range(block.start, end))
     prose_lines = {i for i, *_ in prose}
     skip = [i for i in range(len(lines)) if i not in prose_lines and lines[i].strip()]
     plain_lines = [_unquote(line, True) for line in lines]
