@@ -52,6 +52,11 @@ QUESTIONS = [
     ("## ⚙️ 6.a", ("6.a",), "6.a"),
     ("- [x] 2.a", ("2.a",), "2.a"),
     ("- [ ] **Question 7.b**", ("7.b",), "Question 7.b"),
+    # the id at the end of a heading, in brackets
+    ("### Lancer un conteneur (2.b)", ("2.b",), "2.b"),
+    ("### Le cache des couches [Question 3.c]", ("3.c",), "Question 3.c"),
+    ("#### Différence image – conteneur (Q2.a)", ("2.a",), "Q2.a"),
+    ("### Healthcheck et dépendances (6.a et 6.b)", ("6.a", "6.b"), "6.a et 6.b"),
 ]
 
 
@@ -62,6 +67,12 @@ def test_question_markers(line: str, ids: tuple[str, ...], label: str) -> None:
     assert marker.kind is MarkerKind.QUESTION
     assert marker.ids == ids
     assert marker.label == label
+
+
+def test_trailing_id_only_on_headings() -> None:
+    assert read_marker("Lancer un conteneur (2.b)") is None
+    marker = read_marker("### Lancer un conteneur (2.b)")
+    assert marker is not None and marker.rest == "Lancer un conteneur"
 
 
 def test_question_marker_keeps_what_follows() -> None:
@@ -201,6 +212,8 @@ NOT_MARKERS = [
     "- [x] Dockerfile créé",
     "TP1 terminé",
     "1) Exemple 2",
+    "### Python (3.11)",
+    "Le conteneur s'arrête (voir 2.b)",
 ]
 
 

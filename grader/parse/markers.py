@@ -77,6 +77,12 @@ _BARE_ID = re.compile(
     r"^(\d{1,2})(?:[.\-]([a-h])(?![^\W_]|['’])|\s?[.\-]?\s?([a-h])\s*(?=[)\]:]))"
     r"((?:\s*(?:[-,&/+]|et|and)\s*(?:\d{1,2}\s*[.\-]\s*)?[a-h](?![^\W_]))*)"
 )
+# An id at the end of a heading, in brackets: "### Lancer un conteneur (2.b)",
+# "### Le cache [Question 3.c]". Letters only: "(3.11)" is a version.
+_TRAILING_ID = re.compile(
+    rf"[(\[]\s*(?:{_QWORD}\s*[:.\-n°#]*\s*)?(\d{{1,2}})\s*[.\-]\s*([a-h])(?![^\W_])"
+    r"((?:\s*(?:[-,&/+]|et|and)\s*(?:\d{1,2}\s*[.\-]\s*)?[a-h](?![^\W_]))*)\s*[)\]]\s*$"
+)
 # Glued ids from Word exports: "2.BQuand ...", "4.aL'option".
 _GLUED_ID = re.compile(r"^(\d)\.([a-hA-H])(?=[A-ZÀ-Ý])")
 # "Exercice 3", also after the lab's name or a number of the student's ("TP1 – Exercice 3",
@@ -160,6 +166,12 @@ def read_marker(line: str, *, is_heading: bool | None = None) -> Marker | None:
         return Marker(MarkerKind.LETTER, subs=(letter,), label=raw[: match.end()].strip(),
                       rest=_rest(raw, text, match.end()), heading_level=level)
     if is_heading:
+        match = _TRAILING_ID.search(text)
+        if match:
+            return Marker(MarkerKind.QUESTION, int(match.group(1)),
+                          _subs(match.group(2), match.group(3)),
+                          label=raw[match.start():].strip(" ()[]"),
+                          rest=raw[:match.start()].strip(" :-–—"), heading_level=level)
         match = _NUMBERED.match(text)
         if match:
             number = _to_int(match.group(1) or match.group(2))
