@@ -9,6 +9,8 @@ looked up in the fixture by their text so that the expectations read like the re
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import yaml
 from support import GRADED, ROOT, fixture_bytes, fixture_text, graded_starts, line_of, starts
@@ -814,7 +816,14 @@ def test_bundled_non_tp1_examples_are_not_split(folder: str, tp1: Rubric) -> Non
     assert "lab.unknown" in codes(report)
 
 
-def test_bare_screenshots_fill_skipped_questions_in_order(tp1: Rubric) -> None:
+def _html_images(text: str) -> str:
+    """The same report with each screenshot as GitHub's centred HTML form."""
+    return re.sub(r"!\[([^\]]*)\]\(([^)]*)\)",
+                  r'<p align="center"><img width="600" src="\2" alt="\1"></p>', text)
+
+
+@pytest.mark.parametrize("form", ["markdown", "html"])
+def test_bare_screenshots_fill_skipped_questions_in_order(tp1: Rubric, form: str) -> None:
     """Topical headings, no ids (exercise 7 merged into 6, as students do):
     screenshots with no words between two answers go to the questions skipped
     between them (6.b), and a lead-in followed by screenshots before an answer's text
@@ -839,6 +848,8 @@ def test_bare_screenshots_fill_skipped_questions_in_order(tp1: Rubric) -> None:
         "![c](p23.png)\n"                                            # 23
         "Le redémarrage (`docker compose restart api`) sert après un changement de "
         "configuration.\n")                                          # 24
+    if form == "html":  # one <p><img></p> per line: one screenshot each, as in markdown
+        text = _html_images(text)
     found = starts(parse_text(text, tp1))
     assert found["6.a"] == 3
     assert found["6.b"] == 12

@@ -10,6 +10,7 @@ screenshots between two answers fill the questions skipped between them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from grader.models import IMAGE_MARKUP
@@ -231,9 +232,15 @@ def _fill_one_gap(units: Sequence[Unit], result: list[str | None], a_start: int,
                 result[index] = first
 
 
+_HTML_TAG = re.compile(r"<[^>]*>")
+
+
 def _is_image(unit: Unit) -> bool:
-    """A unit that is only image references (no words of the student's)."""
+    """A unit that is only image references (no words of the student's); in HTML, the
+    tags around them too (``<p align="center"><img …></p>``)."""
     if unit.kind not in (UnitKind.TEXT, UnitKind.HTML):
         return False
-    return bool(IMAGE_MARKUP.search(unit.text)) and not IMAGE_MARKUP.sub("", unit.text).strip(
-        " \t>*-_")
+    rest = IMAGE_MARKUP.sub("", unit.text)
+    if unit.kind is UnitKind.HTML:
+        rest = _HTML_TAG.sub("", rest)
+    return bool(IMAGE_MARKUP.search(unit.text)) and not rest.strip(" \t>*-_")

@@ -110,7 +110,8 @@ def _leaf_blocks(text: str, offset: int, quoted_within: bool) -> list[_Block]:
         elif token.type == "html_block":
             lines = text.split("\n") if lines is None else lines
             cut = _html_end(lines, start, end, quoted)
-            out.append(_Block("html", at, cut + offset, quoted))
+            out.extend(_Block("html", a + offset, b + offset, quoted)
+                       for a, b in _html_groups(lines, start, cut, quoted))
             if cut < end:
                 # Student text right after a tag line, with no blank line between: the
                 # HTML block runs on to the next blank line, but what follows is markdown
@@ -127,6 +128,38 @@ def _leaf_blocks(text: str, offset: int, quoted_within: bool) -> list[_Block]:
 
 _RAW_HTML = re.compile(r"^\s*(?:>\s*)*<(?:pre|script|style|textarea|!|\?)", re.IGNORECASE)
 """HTML blocks whose lines are the tag's own content (code, comments), never markdown."""
+
+
+_TAG = re.compile(r"<(/?)([a-zA-Z][\w-]*)")
+_VOID = frozenset({"img", "br", "hr", "source", "input", "wbr", "meta", "link", "area", "col",
+                   "embed", "track", "param", "base"})
+
+
+def _html_groups(lines: list[str], start: int, end: int, quoted: bool
+                 ) -> list[tuple[int, int]]:
+    """The line ranges of an HTML block's elements: each line that closes every tag it
+    opens (``<img …>``, ``<p align="center"><img …></p>``) is its own, so that screenshots
+    one per line are one unit each, as their markdown form is."""
+    if _RAW_HTML.match(lines[start]):
+        return [(start, end)]
+    groups: list[tuple[int, int]] = []
+    first, depth, in_tag = start, 0, False
+    for i in range(start, end):
+        line = _unquote(lines[i], quoted)
+        for match in _TAG.finditer(line):
+            if match.group(2).lower() not in _VOID:
+                depth += -1 if match.group(1) else 1
+        for char in line:
+            if char == "<":
+                in_tag = True
+            elif char == ">":
+                in_tag = False
+        if depth <= 0 and not in_tag:
+            groups.append((first, i + 1))
+            first, depth = i + 1, 0
+    if first < end:
+        groups.append((first, end))
+    return groups
 
 
 def _html_end(lines: list[str], start: int, end: int, quoted: bool) -> int:
