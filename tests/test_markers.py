@@ -38,6 +38,7 @@ QUESTIONS = [
     ("## Questions 6.a et 6.b", ("6.a", "6.b"), "Questions 6.a et 6.b"),
     ("Question 6.c & 6.d", ("6.c", "6.d"), "Question 6.c & 6.d"),
     ("Question 2.a/2.b", ("2.a", "2.b"), "Question 2.a/2.b"),
+    ("### Questions 3a et 3b", ("3.a", "3.b"), "Questions 3a et 3b"),
     ("2.BQuand on lance le conteneur", ("2.b",), "2.B"),
     # a title after a dash that starts with an id letter followed by an accent
     ("### Question 5.a - Démarrage de la stack", ("5.a",), "Question 5.a"),

@@ -68,20 +68,20 @@ _SEP = r"\s*[.\-_/]?\s*"
 # 5.a and 5.d ("d" followed by "é"; an ASCII-only check let it through).
 _QUESTION = re.compile(
     rf"^{_QWORD}\s*[:.\-n°#]*\s*(\d{{1,2}}){_SEP}({_SUB})(?![^\W_])"
-    rf"((?:\s*(?:[-,&/+]|et|and|&)\s*(?:\d{{1,2}}\s*[.\-]\s*)?{_SUB}(?![^\W_]))*)"
+    rf"((?:\s*(?:[-,&/+]|et|and|&)\s*(?:\d{{1,2}}\s*[.\-]\s*|\d{{1,2}}(?=[a-h]))?{_SUB}(?![^\W_]))*)"
 )
 # A bare id at the start of a line: "2.a", "2.A :", "2-a", "2a)", "2. a)". A space
 # between number and letter is only allowed when a bracket or colon closes the id,
 # so that "3. a partir de" is not 3.a.
 _BARE_ID = re.compile(
     r"^(\d{1,2})(?:[.\-]([a-h])(?![^\W_]|['’])|\s?[.\-]?\s?([a-h])\s*(?=[)\]:]))"
-    r"((?:\s*(?:[-,&/+]|et|and)\s*(?:\d{1,2}\s*[.\-]\s*)?[a-h](?![^\W_]))*)"
+    r"((?:\s*(?:[-,&/+]|et|and)\s*(?:\d{1,2}\s*[.\-]\s*|\d{1,2}(?=[a-h]))?[a-h](?![^\W_]))*)"
 )
 # An id at the end of a heading, in brackets: "### Lancer un conteneur (2.b)",
 # "### Le cache [Question 3.c]". Letters only: "(3.11)" is a version.
 _TRAILING_ID = re.compile(
     rf"[(\[]\s*(?:{_QWORD}\s*[:.\-n°#]*\s*)?(\d{{1,2}})\s*[.\-]\s*([a-h])(?![^\W_])"
-    r"((?:\s*(?:[-,&/+]|et|and)\s*(?:\d{1,2}\s*[.\-]\s*)?[a-h](?![^\W_]))*)\s*[)\]]\s*$"
+    r"((?:\s*(?:[-,&/+]|et|and)\s*(?:\d{1,2}\s*[.\-]\s*|\d{1,2}(?=[a-h]))?[a-h](?![^\W_]))*)\s*[)\]]\s*$"
 )
 # Glued ids from Word exports: "2.BQuand ...", "4.aL'option".
 _GLUED_ID = re.compile(r"^(\d)\.([a-hA-H])(?=[A-ZÀ-Ý])")
@@ -106,7 +106,7 @@ def heading_level(line: str) -> int:
 
 def _subs(first: str, tail: str) -> tuple[str, ...]:
     subs = [first.lower()]
-    for sub in re.findall(rf"(?:\d{{1,2}}\s*[.\-]\s*)?({_SUB})(?![^\W_])", tail):
+    for sub in re.findall(rf"(?:\d{{1,2}}\s*[.\-]\s*|\d{{1,2}}(?=[a-h]))?({_SUB})(?![^\W_])", tail):
         if sub.lower() not in subs:
             subs.append(sub.lower())
     return tuple(subs)
