@@ -430,6 +430,15 @@ def test_skip_lines_are_never_in_a_run_and_split_runs() -> None:
     assert find_code_runs(lines, skip=range(5)) == []
 
 
+@pytest.mark.parametrize("label", ["Q2.c: Mettre à jour docker-compose.yml",
+                                   "question2c: le fichier compose", "2.c: compose"])
+def test_question_label_is_not_a_yaml_key(label: str) -> None:
+    """A label line in ``key: value`` shape above an unfenced compose file stays out of
+    the code, so that it still opens its answer."""
+    lines = [label, "", "services:", "  postgres:", "    image: postgres:16"]
+    assert find_code_runs(lines) == [CodeRun(2, 4, CodeKind.COMPOSE)]
+
+
 def test_comments_at_run_edges_stay_out() -> None:
     lines = ["# app.py", "", "import os", "x = os.getcwd()", "", "# fin"]
     assert find_code_runs(lines) == [CodeRun(2, 3, CodeKind.PYTHON)]

@@ -223,9 +223,16 @@ def _check_docker(line: str, match: re.Match[str]) -> str | None:
     return "docker" if ok else None
 
 
+_QUESTION_KEY_RE = re.compile(r"^(?:q(?:uestion)?\s*)?\d{1,2}[.\-]?[a-h]$", re.IGNORECASE)
+"""``Q2.c`` in ``Q2.c: Mettre à jour docker-compose.yml``: a question label, not a key."""
+
+
 def _check_yaml(line: str, match: re.Match[str]) -> str | None:
-    """A YAML key line; ``Observations:`` or ``Note: le conteneur ...`` are prose labels."""
-    ok = not _CAPITALISED_RE.match(match.group(1)) and not _prose(match.group(2) or "", 1)
+    """A YAML key line; ``Observations:``, ``Note: le conteneur ...`` or ``Q2.c: …`` are
+    prose labels."""
+    key = match.group(1)
+    ok = (not _CAPITALISED_RE.match(key) and not _QUESTION_KEY_RE.match(key)
+          and not _prose(match.group(2) or "", 1))
     return "yaml" if ok else None
 
 
