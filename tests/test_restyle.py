@@ -1,0 +1,73 @@
+"""The corpus reports retyped in other styles parse as the plain reports do.
+
+``scripts/restyle.py`` rewrites each labelled report of ``../shared`` (emoji and task
+boxes before labels, ids at the end of headings, GitHub's ``<img>`` screenshots,
+``TP1 – Exercice 2``, other encodings …) without changing which text answers which
+question. Each answer must still be found, starting on the same line (±1). Skipped
+when ``../shared`` (the course workspace) is absent.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from grader.rubric import Rubric, load_all_rubrics
+
+SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+NEAR_ONLY = {"labels-task-box"}
+"""Styles where an answer may start two lines off: TP1 s02 numbers its questions
+``Question 8.1``; as ``- [x] 8.1`` the label is a list item and the answer is found by
+its words, two lines below."""
+
+
+def _restyle() -> ModuleType:
+    if str(SCRIPTS) not in sys.path:
+        sys.path.insert(0, str(SCRIPTS))  # restyle imports evaluate, its neighbour
+    spec = importlib.util.spec_from_file_location("grader_restyle", SCRIPTS / "restyle.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def outcomes() -> dict[str, list[Any]]:
+    corpora = [SHARED / "corpus", SHARED / "corpus-tp2"]
+    if not all(c.is_dir() for c in corpora):
+        pytest.skip(f"../shared not present: {SHARED} is only in the course workspace")
+    restyle = _restyle()
+    rubrics: list[Rubric] = load_all_rubrics()
+    cases = restyle.labelled_cases(corpora, rubrics)
+    assert len(cases) >= 20
+    by_style: dict[str, list[Any]] = {}
+    for outcome in restyle.restyle(cases, rubrics, list(restyle.STYLES)):
+        by_style.setdefault(outcome.style, []).append(outcome)
+    return by_style
+
+
+def test_every_style_is_tried(outcomes: dict[str, list[Any]]) -> None:
+    assert len(outcomes) == len(_restyle().STYLES) >= 20
+    assert {len(found) for found in outcomes.values()} == {len(outcomes["crlf"])}
+
+
+@pytest.mark.parametrize("style", sorted(_restyle().STYLES))
+def test_restyled_reports_keep_their_answers(style: str, outcomes: dict[str, list[Any]]
+                                             ) -> None:
+    found = outcomes[style]
+    lost = {o.case: o.lost for o in found if o.lost}
+    assert not lost, f"answers no longer found: {lost}"
+    moved = {o.case: o.moved for o in found if o.moved}
+    if style in NEAR_ONLY:
+        assert all(abs(int(m.split("->")[1]) - int(m.split(":")[1].split("->")[0])) <= 2
+                   for ms in moved.values() for m in ms), moved
+    else:
+        assert not moved, f"answers that start elsewhere: {moved}"
+    assert sum(o.right_after for o in found) == sum(o.right_before for o in found)
