@@ -132,6 +132,26 @@ def test_oversized_screenshot_is_skipped_and_said(tmp_path: Path, tp1: Rubric) -
     assert len(outline(html).images) == 1
 
 
+def test_html_screenshots_show_without_their_layout_tags(tmp_path: Path, tp1: Rubric) -> None:
+    """GitHub's editor writes a screenshot as ``<img …>``, often centred in a ``<p>``:
+    shown as the screenshot, without the tags around it as text; other raw HTML still
+    shows as text."""
+    folder = class_folder(tmp_path, "hash4_ids.md", "gh",
+                          shots=("captures/alpine.png", "captures/run.png"))
+    report = folder / "rapport_tp1.md"
+    text = report.read_text(encoding="utf-8")
+    text = text.replace("![alpine](captures/alpine.png)",
+                        '<p align="center"><img width="600" src="captures/alpine.png"></p>')
+    text = text.replace("![run](captures/run.png)",
+                        '<p align="center">\n<img src="captures/run.png" alt="run">\n</p>\n'
+                        "<b>gras</b>")
+    report.write_text(text, encoding="utf-8")
+    html = render_sheet(grade_submission(folder, [tp1], forced=tp1), rubric=tp1)
+    assert len(outline(html).images) == 2
+    assert "&lt;p" not in html and "&lt;/p&gt;" not in html
+    assert "&lt;b&gt;gras&lt;/b&gt;" in html
+
+
 def test_screenshot_symlinked_outside_the_folder_is_not_read(tmp_path: Path,
                                                              tp1: Rubric) -> None:
     secret = tmp_path / "secret.png"

@@ -25,6 +25,8 @@ from grader.render.code import highlight_code
 from grader.render.images import Shot
 
 _PLACEHOLDER = "#grader-img-"
+_WRAPPERS = re.compile(r"</?(?:p|div|center|figure|picture|span|br)\b[^>]*>", re.IGNORECASE)
+"""Layout tags that students (and GitHub's editor) put around a screenshot."""
 _SAFE_SCHEMES = ("http://", "https://", "mailto:")
 MAX_MARKS = 40
 """Evidence strings highlighted per answer, longest first; more would mark everything."""
@@ -85,6 +87,10 @@ def prepare_source(answer: Answer, shots: Sequence[Shot]) -> tuple[str, dict[int
             continue
         if number in code_lines or ("!" not in line and "<" not in line.lower()):
             continue
+        if "<" in line and not _WRAPPERS.sub("", IMAGE_MARKUP.sub("", line)).strip():
+            # GitHub's <p align="center"> around a screenshot: layout, not the student's
+            # words (raw HTML is shown as text, so the tags would show around it).
+            line = _WRAPPERS.sub("", line)
 
         def replace(match: re.Match[str], number: int = number, line: str = line) -> str:
             if _in_code_span(line, match.start()):
