@@ -164,6 +164,10 @@ STYLES: dict[str, Style] = {
     "labels-emoji-heading": _labels(
         lambda ids, rest, level: f"{'#' * (level or 3)} 📌 Question {ids}{_rest(rest)}"),
     "labels-emoji-bold": _labels(lambda ids, rest, level: f"✅ **Question {ids}**{_rest(rest)}"),
+    "labels-arrow": _labels(lambda ids, rest, level: f"→ **Question {ids}**{_rest(rest)}"),
+    "labels-heading-no-dot": _labels(
+        lambda ids, rest, level: f"{'#' * (level or 3)} {ids.replace('.', '')}"
+                                 f"{' - ' + rest if rest else ''}"),
     "labels-task-box": _labels(lambda ids, rest, level: f"- [x] {ids}{_rest(rest)}"),
     "labels-id-last": _labels(
         lambda ids, rest, level: f"{'#' * (level or 3)} {rest + ' ' if rest else ''}({ids})"),

@@ -39,6 +39,18 @@ QUESTIONS = [
     ("Question 6.c & 6.d", ("6.c", "6.d"), "Question 6.c & 6.d"),
     ("Question 2.a/2.b", ("2.a", "2.b"), "Question 2.a/2.b"),
     ("### Questions 3a et 3b", ("3.a", "3.b"), "Questions 3a et 3b"),
+    ("→ Question 2.b", ("2.b",), "Question 2.b"),
+    ("1️⃣ Question 2.a", ("2.a",), "Question 2.a"),
+    # an id without its dot, on a heading or a bold line
+    ("### 2a", ("2.a",), "2a"),
+    ("### 2a - Image et conteneur", ("2.a",), "2a"),
+    ("**2a**", ("2.a",), "2a"),
+    ("### 5a et 5b", ("5.a", "5.b"), "5a et 5b"),
+    # a letter after the exercise
+    ("#### Exercice 2.a", ("2.a",), "Exercice 2.a"),
+    ("#### Ex 2.a", ("2.a",), "Ex 2.a"),
+    ("Exo 2 a)", ("2.a",), "Exo 2 a)"),
+    ("Exercice 2 Question a", ("2.a",), "Exercice 2 Question a"),
     ("2.BQuand on lance le conteneur", ("2.b",), "2.B"),
     # a title after a dash that starts with an id letter followed by an accent
     ("### Question 5.a - Démarrage de la stack", ("5.a",), "Question 5.a"),
@@ -101,6 +113,9 @@ EXERCISES = [
     ("## TP 1 - Exercice 4", 4),
     ("## 1) Exercice 2", 2),
     ("### 3. Exercice 3 : Construire", 3),
+    ("2️⃣ Exercice 2", 2),
+    ("Exercice 2 - a partir de l'image", 2),
+    ("Exercice 2 : à faire", 2),
 ]
 
 
@@ -137,6 +152,10 @@ LETTERS = [
     ("a) ☑", "a"),
     ("  e) texte", "e"),
     ("B)", "b"),
+    ("**a)**", "a"),
+    ("Question a)", "a"),
+    ("Question b :", "b"),
+    ("### Question c", "c"),
 ]
 
 
@@ -214,6 +233,13 @@ NOT_MARKERS = [
     "TP1 terminé",
     "1) Exemple 2",
     "### Python (3.11)",
+    "2a -",
+    "2a. La commande",
+    "### 2h de travail",
+    "**2h de travail**",
+    "≥ 0 est une borne",
+    "Question à rendre",
+    "- **a)** foo",
     "Le conteneur s'arrête (voir 2.b)",
 ]
 

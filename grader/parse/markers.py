@@ -93,7 +93,17 @@ _EXERCISE_WORDS = ("exercice", "exercise", "exercices", "exercises")
 _EXERCISE_ALIASES = frozenset({"exo", "ex", "partie", "part"})
 _BARE_QNUM = re.compile(rf"^{_QWORD}\s*[:.\-n°#]*\s*(\d{{1,2}})(?![0-9]|\s*[.\-]\s*[0-9a-h]\b)")
 _STEP = re.compile(r"^(?:[eé]tape|step)\s*[:.\-n°#]*\s*(\d{1,2})\b")
-_LETTER = re.compile(r"^\(?([a-h])\s*[)\]](?!\])|^([a-h])\s*[.:-](?:\s|$)")
+_LETTER = re.compile(r"^\(?([a-h])\s*[)\]](?!\])|^([a-h])\s*[.:-](?:\s|$)"
+                     r"|^(?:questions?|q)\s*[:.\-n°#]*\s+\(?([a-h])\s*(?:[).:\-]|$)")
+# After "Exercice 2": a letter ("Exercice 2.a", "Exo 2 a)", "Exercice 2 Question a").
+_EXERCISE_LETTER = re.compile(r"\s*[.\-:]?\s*(?:(?:questions?|q)\s*)?\(?([a-h])"
+                              r"(?=\s*(?:[).:\-]|$))\)?")
+# "### 2a", "### 2a - titre": an id without its dot, on headings and bold lines only.
+_GLUED_BARE = re.compile(
+    r"^(\d{1,2})([a-h])"
+    r"((?:\s*(?:[-,&/+]|et|and)\s*(?:\d{1,2}\s*[.\-]\s*|\d{1,2}(?=[a-h]))?[a-h](?![^\W_]))*)"
+    r"(?=\s*(?:[-:.)]|$))")
+_BULLET = re.compile(r"^\s*(?:>\s*)*[-*+]\s")
 _NUMBERED = re.compile(r"^(\d{1,2}|[ivx]{1,4})\s*[.)\-:]\s*(?=\S)"
                        r"|^(\d{1,2}|[ivx]{1,4})\s*[.)\-:]?$")
 _HEADING = re.compile(r"^\s*(#{1,6})\s")
@@ -144,9 +154,21 @@ def read_marker(line: str, *, is_heading: bool | None = None) -> Marker | None:
                       _subs(match.group(2) or match.group(3), match.group(4)),
                       label=raw[: match.end()].strip(), rest=_rest(raw, text, match.end()),
                       heading_level=level)
+    if is_heading or _all_bold(line):
+        match = _GLUED_BARE.match(text)
+        if match:
+            return Marker(MarkerKind.QUESTION, int(match.group(1)),
+                          _subs(match.group(2), match.group(3)),
+                          label=raw[: match.end()].strip(), rest=_rest(raw, text, match.end()),
+                          heading_level=level)
     match = _EXERCISE.match(text)
     if match and _is_exercise_word(match.group(1)):
         number = _to_int(match.group(2))
+        sub = _EXERCISE_LETTER.match(text, match.end())
+        if number is not None and sub is not None:
+            return Marker(MarkerKind.QUESTION, number, (sub.group(1),),
+                          label=raw[: sub.end()].strip(), rest=_rest(raw, text, sub.end()),
+                          heading_level=level)
         if number is not None:
             return Marker(MarkerKind.EXERCISE, number, label=raw[: match.end()].strip(),
                           rest=_rest(raw, text, match.end()), heading_level=level)
@@ -161,8 +183,8 @@ def read_marker(line: str, *, is_heading: bool | None = None) -> Marker | None:
                       label=raw[: match.end()].strip(), rest=_rest(raw, text, match.end()),
                       heading_level=level)
     match = _LETTER.match(text)
-    if match and not line.lstrip().startswith(("-", "*", "+")):
-        letter = match.group(1) or match.group(2)
+    if match and not _BULLET.match(line):
+        letter = match.group(1) or match.group(2) or match.group(3)
         return Marker(MarkerKind.LETTER, subs=(letter,), label=raw[: match.end()].strip(),
                       rest=_rest(raw, text, match.end()), heading_level=level)
     if is_heading:
@@ -179,6 +201,12 @@ def read_marker(line: str, *, is_heading: bool | None = None) -> Marker | None:
                 return Marker(MarkerKind.NUMBER, number=number, label=raw[: match.end()].strip(),
                               rest=_rest(raw, text, match.end()), heading_level=level)
     return None
+
+
+def _all_bold(line: str) -> bool:
+    """A line that is one bold label (``**2a**``, ``> __2a :__``)."""
+    text = line.strip().lstrip(">").strip()
+    return text.startswith(("**", "__")) and text.rstrip(" :").endswith(("**", "__"))
 
 
 def _is_exercise_word(word: str) -> bool:

@@ -17,9 +17,12 @@ _SPACES = re.compile(r"\s+")
 _LEADING = re.compile(r"^\s*(?:>\s*)*(?:(?:[-*+•]|\d{1,2}[.)])\s+)?")
 _HEADING_HASHES = re.compile(r"^\s*(?:>\s*)*#{1,6}\s+")
 _TASK_BOX = re.compile(r"^\[[ xX]\]\s+")
-_ORNAMENTS = frozenset({"So", "Sk", "Cf", "Mn"})
-"""Unicode categories of the emoji and pictograms students put before a label
-("📌 Question 2.a", "✅ Exercice 3", with their variation selectors and joiners)."""
+_ORNAMENTS = frozenset({"So", "Sk", "Sm", "Cf", "Mn"})
+"""Unicode categories of the emoji, pictograms and arrows students put before a label
+("📌 Question 2.a", "✅ Exercice 3", "→ Question 2.b", with their variation selectors
+and joiners)."""
+_KEYCAP = re.compile(r"^\d\ufe0f?\u20e3\s*")
+"""A keycap emoji ("1️⃣ Question 2.a"): a digit, then the enclosing keycap."""
 
 
 def strip_markdown(line: str) -> str:
@@ -36,17 +39,23 @@ def strip_markdown(line: str) -> str:
     line = _DECORATION.sub("", line).strip()
     if line.startswith("["):
         line = _TASK_BOX.sub("", line)  # "- [x] 2.a": a task list's box
-    if line and not line[0].isascii():
+    if line and (not line[0].isascii() or "\u20e3" in line[1:3]):
         line = _drop_ornaments(line)
     return line
 
 
 def _drop_ornaments(line: str) -> str:
-    """The line without the emoji and pictograms it starts with."""
+    """The line without the emoji, pictograms and keycaps it starts with."""
     start = 0
-    while start < len(line) and (line[start].isspace()
-                                 or unicodedata.category(line[start]) in _ORNAMENTS):
-        start += 1
+    while start < len(line):
+        keycap = _KEYCAP.match(line, start)
+        if keycap:
+            start = keycap.end()
+        elif line[start].isspace() or (not line[start].isascii() and unicodedata.category(
+                line[start]) in _ORNAMENTS):
+            start += 1
+        else:
+            break
     return line[start:]
 
 
