@@ -182,6 +182,8 @@ STYLES: dict[str, Style] = {
     "crlf": lambda report: report.text.replace("\n", "\r\n").encode("utf-8"),
     "utf-8-bom": lambda report: b"\xef\xbb\xbf" + report.text.encode("utf-8"),
     "cp1252": lambda report: report.text.encode("cp1252", errors="replace"),
+    "mojibake": lambda report: report.text.encode("utf-8").decode("cp1252", errors="ignore")
+    .encode("utf-8"),
     "utf-16": lambda report: "\ufeff".encode("utf-16-le") + report.text.encode("utf-16-le"),
 }
 
