@@ -775,21 +775,6 @@ def test_setext_step_label_keeps_its_answer(tp1: Rubric) -> None:
     assert "publie le port" in report.answer("4.a").student_text
 
 
-def test_lead_in_line_inside_a_heading_labelled_answer(tp1: Rubric) -> None:
-    """A lead-in line ("Conclusion :") after a heading label opens what follows to the
-    alignment, as after a plain label line: the unlabelled 8.b is found; an ordinary
-    lead-in that matches no unanswered question stays in its labelled answer."""
-    text = ("## Exercice 8\n#### Question 8.a\nUn notebook n'est pas reproductible "
-            "(ordre des cellules) et son environnement n'est pas figé.\n\n"
-            "Exemple :\nun notebook exécuté dans le désordre donne un autre résultat.\n\n"
-            "Conclusion :\nDocker Compose décrit tous les services dans un seul fichier et "
-            "les démarre en une seule commande ; l'API joint la base par son nom de service "
-            "db.\n")
-    report = parse_text(text, tp1)
-    assert starts(report) == {"8.a": 2, "8.b": 8}
-    assert report.answer("8.a").lines == (2, 6)
-
-
 def test_answer_on_the_label_line_counts_as_student_text(tp1: Rubric) -> None:
     report = parse_text("Question 2.a : Une image est un modèle, un conteneur une instance.\n",
                         tp1)

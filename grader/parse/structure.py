@@ -173,7 +173,7 @@ def sections(units: Sequence[Unit], rubric: Rubric) -> list[_Section]:
             closes = current.closed and (
                 (unit.kind is UnitKind.HEADING
                  and (current.marker_level == 0 or unit.heading_level <= current.marker_level))
-                or (current.units and introduces(unit)))
+                or (current.marker_level == 0 and current.units and introduces(unit)))
             if closes:
                 current = start_open(exercise, None, after_closed=True)
             current.units.append(unit)
