@@ -169,8 +169,9 @@ STYLES: dict[str, Style] = {
         lambda ids, rest, level: f"{'#' * (level or 3)} {ids.replace('.', '')}"
                                  f"{' - ' + rest if rest else ''}"),
     "labels-task-box": _labels(lambda ids, rest, level: f"- [x] {ids}{_rest(rest)}"),
-    "labels-id-last": _labels(
-        lambda ids, rest, level: f"{'#' * (level or 3)} {rest + ' ' if rest else ''}({ids})"),
+    "labels-id-last": _labels(  # a title then its id; an answer on the label line stays
+        lambda ids, rest, level: f"{'#' * (level or 3)} {rest + ' ' if rest else ''}({ids})"
+        if len(rest.split()) <= 10 else None),
     "exercises-emoji": _exercises(lambda n: f"🐳 Exercice {n}"),
     "exercises-lab-name": _exercises(lambda n: f"TP1 – Exercice {n}"),
     "exercises-partie": _exercises(lambda n: f"Partie {n}"),

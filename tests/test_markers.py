@@ -116,6 +116,9 @@ EXERCISES = [
     ("2️⃣ Exercice 2", 2),
     ("Exercice 2 - a partir de l'image", 2),
     ("Exercice 2 : à faire", 2),
+    ("Exercice 2 : a-t-il fallu reconstruire ?", 2),
+    ("Exercice 2 : e.g. un test", 2),
+    ("Exercice 2 : A. Dupont", 2),
 ]
 
 
@@ -240,6 +243,18 @@ NOT_MARKERS = [
     "≥ 0 est une borne",
     "Question à rendre",
     "- **a)** foo",
+    # sentences that start like a letter or an id (review of the new label styles)
+    "Question : a-t-il été supprimé ?",
+    "Q: e.g. docker ps",
+    "Question : b-a-ba",
+    "**2e - essai**",
+    "### 2e - Essai",
+    "**4h - fin**",
+    "### Même erreur qu'en (3.a)",
+    "### Retour sur (2.a)",
+    "2: exercer 3 fois",
+    "12 - Part 1 of 3",
+    "Exercer 3 fois",
     "Le conteneur s'arrête (voir 2.b)",
 ]
 

@@ -83,6 +83,10 @@ _TRAILING_ID = re.compile(
     rf"[(\[]\s*(?:{_QWORD}\s*[:.\-n°#]*\s*)?(\d{{1,2}})\s*[.\-]\s*([a-h])(?![^\W_])"
     r"((?:\s*(?:[-,&/+]|et|and)\s*(?:\d{1,2}\s*[.\-]\s*|\d{1,2}(?=[a-h]))?[a-h](?![^\W_]))*)\s*[)\]]\s*$"
 )
+_REFERENCE = re.compile(r"(?:^|\W)(?:en|sur|voir|cf|comme|dans|de|du|des|à|a|vu|vs|see|in|"
+                        r"from|as|like|than|avec|que|qu'en|selon|après|avant)\W*$")
+"""A heading that ends by pointing at another question ("Même erreur qu'en (3.a)",
+"Retour sur (2.a)") is not that question's label."""
 # Glued ids from Word exports: "2.BQuand ...", "4.aL'option".
 _GLUED_ID = re.compile(r"^(\d)\.([a-hA-H])(?=[A-ZÀ-Ý])")
 # "Exercice 3", also after the lab's name or a number of the student's ("TP1 – Exercice 3",
@@ -93,14 +97,19 @@ _EXERCISE_WORDS = ("exercice", "exercise", "exercices", "exercises")
 _EXERCISE_ALIASES = frozenset({"exo", "ex", "partie", "part"})
 _BARE_QNUM = re.compile(rf"^{_QWORD}\s*[:.\-n°#]*\s*(\d{{1,2}})(?![0-9]|\s*[.\-]\s*[0-9a-h]\b)")
 _STEP = re.compile(r"^(?:[eé]tape|step)\s*[:.\-n°#]*\s*(\d{1,2})\b")
+# The end of a letter label: a bracket, or a stop that ends the word ("a-t-il", "e.g."
+# and "b-a-ba" are words).
+_LETTER_END = r"(?:\s*\)|\s*[.:\-](?=\s|$)|\s*$)"
 _LETTER = re.compile(r"^\(?([a-h])\s*[)\]](?!\])|^([a-h])\s*[.:-](?:\s|$)"
-                     r"|^(?:questions?|q)\s*[:.\-n°#]*\s+\(?([a-h])\s*(?:[).:\-]|$)")
-# After "Exercice 2": a letter ("Exercice 2.a", "Exo 2 a)", "Exercice 2 Question a").
-_EXERCISE_LETTER = re.compile(r"\s*[.\-:]?\s*(?:(?:questions?|q)\s*)?\(?([a-h])"
-                              r"(?=\s*(?:[).:\-]|$))\)?")
-# "### 2a", "### 2a - titre": an id without its dot, on headings and bold lines only.
+                     rf"|^(?:questions?|q)\s*[:.\-n°#]*\s+\(?([a-h]){_LETTER_END}")
+# After "Exercice 2": a letter ("Exercice 2.a", "Exo 2 a)", "Exercice 2 Question a"), not
+# the start of a sentence ("Exercice 2 : A. Dupont", "Exercice 2 : a-t-il …").
+_EXERCISE_LETTER = re.compile(rf"(?:[.\-]([a-h]){_LETTER_END}|\s+\(?([a-h])\)"
+                              rf"|\s*[-:]?\s*(?:questions?|q)\s+\(?([a-h]){_LETTER_END})")
+# "### 2a", "### 2a - titre": an id without its dot, on headings and bold lines only;
+# "2e" and "4h" only alone ("2e - essai" is deuxième, "4h - fin" a time).
 _GLUED_BARE = re.compile(
-    r"^(\d{1,2})([a-h])"
+    r"^(\d{1,2})(?:([a-d])|([e-h])(?=\s*[:.)]?\s*$))"
     r"((?:\s*(?:[-,&/+]|et|and)\s*(?:\d{1,2}\s*[.\-]\s*|\d{1,2}(?=[a-h]))?[a-h](?![^\W_]))*)"
     r"(?=\s*(?:[-:.)]|$))")
 _BULLET = re.compile(r"^\s*(?:>\s*)*[-*+]\s")
@@ -158,15 +167,17 @@ def read_marker(line: str, *, is_heading: bool | None = None) -> Marker | None:
         match = _GLUED_BARE.match(text)
         if match:
             return Marker(MarkerKind.QUESTION, int(match.group(1)),
-                          _subs(match.group(2), match.group(3)),
+                          _subs(match.group(2) or match.group(3), match.group(4)),
                           label=raw[: match.end()].strip(), rest=_rest(raw, text, match.end()),
                           heading_level=level)
     match = _EXERCISE.match(text)
-    if match and _is_exercise_word(match.group(1)):
+    if match and (match.group(1) in _EXERCISE_WORDS if match.start(1) else
+                  _is_exercise_word(match.group(1))):
         number = _to_int(match.group(2))
         sub = _EXERCISE_LETTER.match(text, match.end())
         if number is not None and sub is not None:
-            return Marker(MarkerKind.QUESTION, number, (sub.group(1),),
+            return Marker(MarkerKind.QUESTION, number,
+                          (sub.group(1) or sub.group(2) or sub.group(3),),
                           label=raw[: sub.end()].strip(), rest=_rest(raw, text, sub.end()),
                           heading_level=level)
         if number is not None:
@@ -189,7 +200,7 @@ def read_marker(line: str, *, is_heading: bool | None = None) -> Marker | None:
                       rest=_rest(raw, text, match.end()), heading_level=level)
     if is_heading:
         match = _TRAILING_ID.search(text)
-        if match:
+        if match and not _REFERENCE.search(text, 0, match.start()):
             return Marker(MarkerKind.QUESTION, int(match.group(1)),
                           _subs(match.group(2), match.group(3)),
                           label=raw[match.start():].strip(" ()[]"),
@@ -214,7 +225,7 @@ def _is_exercise_word(word: str) -> bool:
     if word in _EXERCISE_ALIASES:
         return True
     return word.startswith("ex") and any(
-        fuzz.ratio(word, target) >= 80 for target in _EXERCISE_WORDS)
+        fuzz.ratio(word, target) >= 85 for target in _EXERCISE_WORDS)
 
 
 def _to_int(token: str) -> int | None:
