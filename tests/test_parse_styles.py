@@ -18,6 +18,7 @@ from support import GRADED, ROOT, fixture_bytes, fixture_text, graded_starts, li
 from grader.ingest import read_submission
 from grader.models import CodeKind, CodeOrigin, ImageStatus, Report, Severity
 from grader.parse import parse_report, parse_text
+from grader.parse.units import UnitKind, build_units
 from grader.rubric import Rubric
 
 
@@ -753,12 +754,29 @@ def test_labels_right_after_an_html_image_line(tp1: Rubric) -> None:
     assert "Exited" in report.answer("2.c").student_text
 
 
-def test_html_blocks_keep_their_own_content(tp1: Rubric) -> None:
-    """Only text after an HTML block's tags is read as markdown: a ``<pre>`` block's lines
-    and a multi-line tag's attributes stay in the block."""
+@pytest.mark.parametrize("html", [
+    "<pre>\n### Question 2.b\n</pre>",
+    '<img src="a.png">\n<pre>\n### Question 2.b\n</pre>',
+    '<img src="a.png">\n<!-- brouillon -> ancien\n### Question 2.b\n-->',
+    "<table>\n<tr><td>\n### Question 2.b\n</td></tr>\n</table>",
+    "<details>\n<summary>Voir</summary>\n### Question 2.b\n</details>",
+], ids=["pre", "pre-after-img", "comment-after-img", "table-cell", "details"])
+def test_html_blocks_keep_their_own_content(tp1: Rubric, html: str) -> None:
+    """Only text after an HTML block's elements is read as markdown: what a ``<pre>``, a
+    comment or an open element holds stays in the block, even after a tag line."""
     text = ("## Exercice 2\n\n### Question 2.a\nUne image est un modèle.\n\n"
-            "<pre>\n### Question 2.b\n</pre>\n\n### Question 2.c\nExited.\n")
-    assert starts(parse_text(text, tp1)) == {"2.a": 3, "2.c": 10}
+            f"{html}\n\n### Question 2.c\nExited.\n")
+    found = starts(parse_text(text, tp1))
+    assert "2.b" not in found and found["2.a"] == 3 and "2.c" in found
+
+
+def test_many_tag_and_text_lines_cost_a_bounded_time() -> None:
+    """Thousands of ``<p>…</p>`` + text pairs without a blank line: each split parses
+    the rest of the block again, so splitting stops after ``RESPLIT_LINES`` lines."""
+    text = "".join(f"<p>Q{i}</p>\nréponse {i}\n" for i in range(3000))
+    units = build_units(text)  # no RecursionError
+    assert units and units[-1].end == 5999
+    assert sum(1 for u in units if u.kind is UnitKind.TEXT) < 10
 
 
 def test_setext_step_label_keeps_its_answer(tp1: Rubric) -> None:

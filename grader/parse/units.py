@@ -73,16 +73,42 @@ class _Block:
     level: int = 0
 
 
+RESPLIT_LINES = 5000
+"""Lines of HTML blocks parsed again as markdown, in all, per report: a report made of
+thousands of tag-and-text pairs without a blank line costs a bounded time."""
+
+
 @lru_cache(maxsize=16)
 def _blocks(text: str) -> tuple[_Block, ...]:
-    """Leaf blocks of the markdown document with their line ranges."""
-    return tuple(_leaf_blocks(text, 0, False))
-
-
-def _leaf_blocks(text: str, offset: int, quoted_within: bool) -> list[_Block]:
-    """Leaf blocks of ``text``, whose first line is line ``offset`` of the document
-    (inside a quote when ``quoted_within``)."""
+    """Leaf blocks of the markdown document with their line ranges, in order."""
     out: list[_Block] = []
+    pending = [(text, 0, False)]  # (markdown, its first line in the document, quoted)
+    budget = RESPLIT_LINES
+    while pending:
+        chunk, offset, quoted_within = pending.pop()
+        for block, rest in _leaf_blocks(chunk, offset, quoted_within):
+            out.append(block)
+            if rest is None:
+                continue
+            rest_text, rest_start, rest_end = rest
+            if rest_end - rest_start <= budget:
+                # Student text right after a tag line, with no blank line between: the
+                # HTML block runs on to the next blank line, but what follows the tags
+                # is markdown (a label, an answer), as the student meant it.
+                budget -= rest_end - rest_start
+                pending.append((rest_text, rest_start, block.quoted))
+            else:
+                out.append(_Block("html", rest_start, rest_end, block.quoted))
+    out.sort(key=lambda b: (b.start, b.end))
+    return tuple(out)
+
+
+def _leaf_blocks(text: str, offset: int, quoted_within: bool
+                 ) -> list[tuple[_Block, tuple[str, int, int] | None]]:
+    """Leaf blocks of ``text``, whose first line is line ``offset`` of the document
+    (inside a quote when ``quoted_within``); with each HTML block whose tags end before
+    it does, the rest as (markdown, first line, end line)."""
+    out: list[tuple[_Block, tuple[str, int, int] | None]] = []
     quote_depth = 0
     skip_until = -1
     lines: list[str] | None = None
@@ -99,85 +125,118 @@ def _leaf_blocks(text: str, offset: int, quoted_within: bool) -> list[_Block]:
         quoted = quoted_within or quote_depth > 0
         at, to = start + offset, end + offset
         if token.type == "heading_open":
-            out.append(_Block("heading", at, to, quoted, info=token.markup,
-                              level=int(token.tag[1])))
+            out.append((_Block("heading", at, to, quoted, info=token.markup,
+                               level=int(token.tag[1])), None))
         elif token.type == "paragraph_open":
-            out.append(_Block("paragraph", at, to, quoted))
+            out.append((_Block("paragraph", at, to, quoted), None))
         elif token.type == "fence":
-            out.append(_Block("fence", at, to, quoted, info=token.info.strip()))
+            out.append((_Block("fence", at, to, quoted, info=token.info.strip()), None))
         elif token.type == "code_block":
-            out.append(_Block("indented", at, to, quoted))
+            out.append((_Block("indented", at, to, quoted), None))
         elif token.type == "html_block":
             lines = text.split("\n") if lines is None else lines
-            cut = _html_end(lines, start, end, quoted)
-            out.extend(_Block("html", a + offset, b + offset, quoted)
-                       for a, b in _html_groups(lines, start, cut, quoted))
+            groups, cut = _html_split(lines, start, end, quoted)
+            for first, last in groups:
+                out.append((_Block("html", first + offset, last + offset, quoted), None))
             if cut < end:
-                # Student text right after a tag line, with no blank line between: the
-                # HTML block runs on to the next blank line, but what follows is markdown
-                # (a label, an answer), as the student meant it.
-                rest = _dedent("\n".join(lines[cut:end]))
-                out.extend(_leaf_blocks(rest, cut + offset, quoted))
+                block, _ = out.pop()  # the last element carries the rest
+                out.append((block, (_dedent("\n".join(lines[cut:end])), cut + offset,
+                                    end + offset)))
         elif token.type == "table_open":
-            out.append(_Block("table", at, to, quoted))
+            out.append((_Block("table", at, to, quoted), None))
             skip_until = end
         elif token.type == "hr":
-            out.append(_Block("rule", at, to, quoted))
+            out.append((_Block("rule", at, to, quoted), None))
     return out
 
 
 _RAW_HTML = re.compile(r"^\s*(?:>\s*)*<(?:pre|script|style|textarea|!|\?)", re.IGNORECASE)
 """HTML blocks whose lines are the tag's own content (code, comments), never markdown."""
-
-
 _TAG = re.compile(r"<(/?)([a-zA-Z][\w-]*)")
 _VOID = frozenset({"img", "br", "hr", "source", "input", "wbr", "meta", "link", "area", "col",
                    "embed", "track", "param", "base"})
+_RAW_ELEMENTS = frozenset({"pre", "script", "style", "textarea"})
 
 
-def _html_groups(lines: list[str], start: int, end: int, quoted: bool
-                 ) -> list[tuple[int, int]]:
-    """The line ranges of an HTML block's elements: each line that closes every tag it
-    opens (``<img …>``, ``<p align="center"><img …></p>``) is its own, so that screenshots
-    one per line are one unit each, as their markdown form is."""
+class _HtmlScan:
+    """Where a line of HTML leaves us: inside a tag, a comment, a raw element (``<pre>``),
+    or how many elements deep."""
+
+    __slots__ = ("depth", "in_comment", "in_tag", "pending_raw", "raw")
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.in_tag = self.in_comment = False
+        self.raw: str | None = None
+        self.pending_raw: str | None = None
+
+    @property
+    def closed(self) -> bool:
+        return (self.depth <= 0 and not self.in_tag and not self.in_comment
+                and self.raw is None)
+
+    def feed(self, line: str) -> None:
+        pos, lower = 0, line.lower()
+        while pos < len(line):
+            if self.in_comment:
+                found = line.find("-->", pos)
+                if found < 0:
+                    return
+                self.in_comment, pos = False, found + 3
+            elif self.raw is not None:
+                found = lower.find(f"</{self.raw}", pos)
+                if found < 0:
+                    return
+                self.raw, self.in_tag, self.depth = None, True, self.depth - 1
+                pos = found + 2
+            elif self.in_tag:
+                found = line.find(">", pos)
+                if found < 0:
+                    return
+                self.in_tag, pos = False, found + 1
+                self.raw, self.pending_raw = self.pending_raw, None
+            elif line.startswith("<!--", pos):
+                self.in_comment, pos = True, pos + 4
+            else:
+                match = _TAG.match(line, pos)
+                if match is None:
+                    pos += 1
+                    continue
+                name = match.group(2).lower()
+                if match.group(1):
+                    self.depth -= 1
+                elif name not in _VOID:
+                    self.depth += 1
+                    if name in _RAW_ELEMENTS:
+                        self.pending_raw = name
+                self.in_tag, pos = True, match.end()
+
+
+def _html_split(lines: list[str], start: int, end: int, quoted: bool
+                ) -> tuple[list[tuple[int, int]], int]:
+    """An HTML block's elements as line ranges, and where its tags end: the first line,
+    after the first, outside every element, comment and tag, that does not start one
+    (``end`` when there is none). A line that closes every tag it opens (``<img …>``,
+    ``<p align="center"><img …></p>``) is an element of its own, so that screenshots one
+    per line are one unit each, as their markdown form is."""
     if _RAW_HTML.match(lines[start]):
-        return [(start, end)]
+        return [(start, end)], end
+    scan = _HtmlScan()
     groups: list[tuple[int, int]] = []
-    first, depth, in_tag = start, 0, False
+    first = start
     for i in range(start, end):
         line = _unquote(lines[i], quoted)
-        for match in _TAG.finditer(line):
-            if match.group(2).lower() not in _VOID:
-                depth += -1 if match.group(1) else 1
-        for char in line:
-            if char == "<":
-                in_tag = True
-            elif char == ">":
-                in_tag = False
-        if depth <= 0 and not in_tag:
+        if i > start and scan.closed and line.strip() and not line.lstrip().startswith("<"):
+            if first < i:
+                groups.append((first, i))
+            return groups, i
+        scan.feed(line)
+        if scan.closed:
             groups.append((first, i + 1))
-            first, depth = i + 1, 0
+            first, scan.depth = i + 1, 0
     if first < end:
         groups.append((first, end))
-    return groups
-
-
-def _html_end(lines: list[str], start: int, end: int, quoted: bool) -> int:
-    """Where an HTML block's tags end: its first line, after the first, that is outside
-    any tag and does not start one (``end`` when there is none)."""
-    if _RAW_HTML.match(lines[start]):
-        return end
-    in_tag = False
-    for i in range(start, end):
-        line = _unquote(lines[i], quoted).strip()
-        if i > start and not in_tag and line and not line.startswith("<"):
-            return i
-        for char in line:
-            if char == "<":
-                in_tag = True
-            elif char == ">":
-                in_tag = False
-    return end
+    return groups, end
 
 
 @lru_cache(maxsize=16)
