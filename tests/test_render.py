@@ -152,6 +152,20 @@ def test_html_screenshots_show_without_their_layout_tags(tmp_path: Path, tp1: Ru
     assert "&lt;b&gt;gras&lt;/b&gt;" in html
 
 
+def test_layout_tags_away_from_screenshots_still_show(tmp_path: Path, tp1: Rubric) -> None:
+    """A student's own HTML (an unfenced page) shows as written, tags included."""
+    folder = class_folder(tmp_path, "hash4_ids.md", "web",
+                          shots=("captures/alpine.png", "captures/run.png"))
+    report = folder / "rapport_tp1.md"
+    text = report.read_text(encoding="utf-8").replace(
+        "![run](captures/run.png)",
+        "![run](captures/run.png)\n\nMa page :\n\n<div class=\"box\">\n<span>\nBonjour\n"
+        "</span>\n</div>")
+    report.write_text(text, encoding="utf-8")
+    html = render_sheet(grade_submission(folder, [tp1], forced=tp1), rubric=tp1)
+    assert "&lt;div class=&quot;box&quot;&gt;" in html and "&lt;/span&gt;" in html
+
+
 def test_screenshot_symlinked_outside_the_folder_is_not_read(tmp_path: Path,
                                                              tp1: Rubric) -> None:
     secret = tmp_path / "secret.png"

@@ -87,7 +87,8 @@ def prepare_source(answer: Answer, shots: Sequence[Shot]) -> tuple[str, dict[int
             continue
         if number in code_lines or ("!" not in line and "<" not in line.lower()):
             continue
-        if "<" in line and not _WRAPPERS.sub("", IMAGE_MARKUP.sub("", line)).strip():
+        if ("<" in line and not _WRAPPERS.sub("", IMAGE_MARKUP.sub("", line)).strip()
+                and _by_image(lines, index)):
             # GitHub's <p align="center"> around a screenshot: layout, not the student's
             # words (raw HTML is shown as text, so the tags would show around it).
             line = _WRAPPERS.sub("", line)
@@ -105,6 +106,13 @@ def prepare_source(answer: Answer, shots: Sequence[Shot]) -> tuple[str, dict[int
 
         lines[index] = IMAGE_MARKUP.sub(replace, line)
     return "\n".join(lines), placed
+
+
+def _by_image(lines: Sequence[str], index: int) -> bool:
+    """The line holds an image, or is next to one (``<p align="center">`` on its own line
+    above a screenshot, ``</p>`` below it)."""
+    return any(IMAGE_MARKUP.search(lines[k]) for k in (index - 1, index, index + 1)
+               if 0 <= k < len(lines))
 
 
 class _Env(dict[str, Any]):
