@@ -2,8 +2,10 @@
 
 Students label answers in every style: ``#### 2.A``, ``**Question 2.a :**``,
 ``1. Question 8.a:``, ``Questio 2.c`` (typo), ``Question 8.1`` (number for a
-letter), ``## Question 4.b - 4.c`` (merged), ``a)`` under an exercise,
-``Étape 2`` under ``Exercice 3``, ``## II.`` (Roman numerals). This module
+letter), ``## Question 4.b - 4.c`` (merged), ``### 2a`` (no dot), ``### 📌 Question
+2.a`` and ``- [x] 2.a`` (the decoration goes in ``text.strip_markdown``), ``### Lancer
+un conteneur (2.b)`` (id last), ``a)`` or ``Question a`` under an exercise,
+``Exercice 2.a``, ``Étape 2`` under ``Exercice 3``, ``## II.`` (Roman numerals). This module
 only reads one line at a time and says what it announces; deciding which
 question id that means in context is the job of ``structure``.
 """
