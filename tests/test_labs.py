@@ -199,3 +199,46 @@ def test_a_named_report_is_parsed_once_unless_misnamed(rubrics) -> None:
     best, fits = detect_lab(tp2_text, rubrics, path="reports/rapport_tp1.md")
     assert best is not None and best.rubric.id == "tp2-ingestion"
     assert {f.rubric.id for f in fits} == {"tp1-docker", "tp2-ingestion"}
+
+
+def _first_half(path: Path) -> str:
+    lines = decode_bytes(path.read_bytes()).text.split("\n")
+    return "\n".join(lines[: len(lines) // 2])
+
+
+@needs_shared
+@pytest.mark.parametrize("student", STUDENTS)
+@pytest.mark.parametrize("lab", ["tp1-docker", "tp2-ingestion"])
+def test_an_unfinished_report_is_graded_with_the_lab_it_is_named_for(
+        rubrics, student: str, lab: str) -> None:
+    """The first half of a report answers too few questions for ``MIN_FIT``; named
+    ``rapport_tpN.md`` (as the course asks), it is that lab's, with a warning. Unnamed,
+    it is not graded. TP1's first exercises look like TP2's, so the name must decide."""
+    number = lab[2]
+    text = _first_half(_tp1_report(student) if number == "1" else _tp2_report(student))
+    best, _ = detect_lab(text, rubrics, path=f"reports/rapport_tp{number}.md")
+    assert best is not None and best.rubric.id == lab
+    unnamed, _ = detect_lab(text, rubrics, path="README.md")
+    assert unnamed is None or unnamed.rubric.id == lab
+    if best.fit < MIN_FIT:
+        assert unnamed is None
+
+
+@needs_shared
+def test_an_unfinished_report_warns_that_its_name_decided(tmp_path: Path, rubrics) -> None:
+    repo = tmp_path / "s04" / "reports"
+    repo.mkdir(parents=True)
+    (repo / "rapport_tp1.md").write_text(_first_half(_tp1_report("s04")), encoding="utf-8")
+    sheet = grade_submission(repo.parent, rubrics).sheet
+    assert sheet.rubric == "tp1-docker" and sheet.mark is not None
+    assert [d.code for d in sheet.diagnostics if d.code.startswith("lab.")] == ["lab.by_name"]
+
+
+@needs_shared
+def test_another_courses_tp2_named_rapport_tp2_is_still_not_graded(tmp_path: Path,
+                                                                   rubrics) -> None:
+    """Seed 003 is a TP2 of another course (iris API, Prometheus): its name does not make
+    it this TP2."""
+    text = decode_bytes((SHARED / "seeds" / "003_ba18e1ef2c491c66.txt").read_bytes()).text
+    best, _ = detect_lab(text, rubrics, path="reports/rapport_tp2.md")
+    assert best is None
