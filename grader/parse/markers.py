@@ -156,22 +156,12 @@ def read_marker(line: str, *, is_heading: bool | None = None) -> Marker | None:
                       label=glued.group(0), rest=raw[glued.end():].strip(), heading_level=level)
     match = _QUESTION.match(text)
     if match:
-        return Marker(MarkerKind.QUESTION, int(match.group(1)),
-                      _subs(match.group(2), match.group(3)), label=raw[: match.end()].strip(),
-                      rest=_rest(raw, text, match.end()), heading_level=level)
-    match = _BARE_ID.match(text)
-    if match:
-        return Marker(MarkerKind.QUESTION, int(match.group(1)),
-                      _subs(match.group(2) or match.group(3), match.group(4)),
-                      label=raw[: match.end()].strip(), rest=_rest(raw, text, match.end()),
-                      heading_level=level)
-    if is_heading or _all_bold(line):
-        match = _GLUED_BARE.match(text)
-        if match:
-            return Marker(MarkerKind.QUESTION, int(match.group(1)),
-                          _subs(match.group(2) or match.group(3), match.group(4)),
-                          label=raw[: match.end()].strip(), rest=_rest(raw, text, match.end()),
-                          heading_level=level)
+        return _id_marker(match, raw, text, level, match.group(2), match.group(3))
+    match = _BARE_ID.match(text) or (
+        _GLUED_BARE.match(text) if is_heading or _all_bold(line) else None)
+    if match:  # both: (number, letter | letter, merged ids)
+        return _id_marker(match, raw, text, level, match.group(2) or match.group(3),
+                          match.group(4))
     match = _EXERCISE.match(text)
     if match and (match.group(1) in _EXERCISE_WORDS if match.start(1) else
                   _is_exercise_word(match.group(1))):
@@ -214,6 +204,15 @@ def read_marker(line: str, *, is_heading: bool | None = None) -> Marker | None:
                 return Marker(MarkerKind.NUMBER, number=number, label=raw[: match.end()].strip(),
                               rest=_rest(raw, text, match.end()), heading_level=level)
     return None
+
+
+def _id_marker(match: re.Match[str], raw: str, text: str, level: int, first: str,
+               tail: str) -> Marker:
+    """The question marker of an id matched at the start of ``text`` (its exercise number
+    in group 1)."""
+    return Marker(MarkerKind.QUESTION, int(match.group(1)), _subs(first, tail),
+                  label=raw[: match.end()].strip(), rest=_rest(raw, text, match.end()),
+                  heading_level=level)
 
 
 def _all_bold(line: str) -> bool:
