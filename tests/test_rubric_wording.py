@@ -1,0 +1,93 @@
+"""The bundled rubrics give the same credit to the same idea in other words.
+
+Each answer below says what a real corpus answer said (full credit from the
+instructors), reworded as another student would, in French or in English: the
+concept groups must know their words. They come from a study where seven corpus
+reports were rewritten by hand in both languages; these are the answers that lost
+credit before their words were added to the rubrics.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from grader.models import Answer, Report
+from grader.rubric import Rubric, load_rubric
+from grader.scoring import score_report
+
+RUBRICS = Path(__file__).resolve().parents[1] / "rubrics"
+
+REWORDED = [
+    ("tp1-docker", "2.b", "Docker va chercher l'image alpine sur le Docker Hub, fabrique un "
+     "conteneur qui affiche le message, puis le conteneur se coupe tout seul."),
+    ("tp1-docker", "2.b", "Docker fetches the alpine image, instantiates a container that prints "
+     "the message, and the container shuts down right after."),
+    ("tp1-docker", "4.a", "L'option -p fait correspondre le port 8000 de mon PC au port 8000 du "
+     "conteneur."),
+    ("tp1-docker", "4.a", "The -p option maps port 8000 of my computer to port 8000 of the "
+     "container."),
+    ("tp1-docker", "5.e", "docker stop met un seul conteneur à l'arrêt sans rien faire "
+     "disparaître ; docker compose down fait disparaître tous les conteneurs et le réseau "
+     "de la stack."),
+    ("tp1-docker", "5.e", "docker stop only halts one container, no cleanup; docker compose down "
+     "tears down the whole stack and gets rid of its containers and network."),
+    ("tp1-docker", "6.d", "Avec -v, les volumes partent aussi : tout ce qui était enregistré dans "
+     "la base est perdu."),
+    ("tp1-docker", "6.d", "With -v the volumes go too: everything stored in the database is lost."),
+    ("tp1-docker", "7.a", "Les logs montrent l'API qui se lance, puis chaque appel fait avec "
+     "curl."),
+    ("tp1-docker", "7.a", "The logs show the server booting up, then each call we make."),
+    ("tp2-ingestion", "5.b", "Les deux dates donnent 7043 lignes : same number of rows, the user "
+     "base is unchanged between the two months."),
+    ("tp2-ingestion", "5.b", "7043 rows for both dates: no new users arrived in February, so each "
+     "user has one row per date."),
+]
+
+
+@pytest.fixture(scope="module")
+def rubrics() -> dict[str, Rubric]:
+    return {rid: load_rubric(RUBRICS / f"{rid}.yaml") for rid in ("tp1-docker", "tp2-ingestion")}
+
+
+def concept_results(rubric: Rubric, question: str, text: str) -> list[tuple[str, float]]:
+    """(criterion code, fraction) of the question's concept criteria on ``text`` alone."""
+    answer = Answer(question, (1, 1), text, text)
+    report = Report("rapport.md", text, rubric.id, (answer,))
+    sheet = score_report(report, rubric, student="alice")
+    score = next(q for q in sheet.questions if q.id == question)
+    return [(r.code, r.fraction) for r in score.results if r.kind in ("concepts", "any")]
+
+
+@pytest.mark.parametrize(("lab", "question", "text"), REWORDED,
+                         ids=[f"{q}-{i}" for i, (_, q, _) in enumerate(REWORDED)])
+def test_reworded_answers_meet_the_concept_criteria(rubrics: dict[str, Rubric], lab: str,
+                                                     question: str, text: str) -> None:
+    results = concept_results(rubrics[lab], question, text)
+    assert results
+    if lab == "tp2-ingestion":  # 5.b's count of lines is another criterion (7043)
+        results = results[-1:]
+    assert all(fraction == 1.0 for _, fraction in results), results
+
+
+def test_removal_words_do_not_credit_a_stop_that_removes_nothing(
+        rubrics: dict[str, Rubric]) -> None:
+    """5.e's first idea is that compose down removes the containers: an answer that only
+    says what docker stop does, in the new words, does not have it."""
+    results = concept_results(rubrics["tp1-docker"], "5.e",
+                              "docker stop arrête le conteneur, qui reste visible avec ps -a.")
+    assert results[0][1] == 0.0
+
+
+@pytest.mark.parametrize("text", [
+    "The hardest part was getting the upsert right.",
+    "The trickiest step was the Great Expectations validation.",
+    "Difficulties encountered: the snapshots' primary key.",
+    "J'ai eu du mal avec la clé primaire des snapshots.",
+])
+def test_tp2_reflection_names_the_difficulty_in_either_language(
+        rubrics: dict[str, Rubric], text: str) -> None:
+    """5.c's fourth criterion: what was the most difficult (French-only before)."""
+    results = dict(concept_results(rubrics["tp2-ingestion"], "5.c", text))
+    assert results["T101:5.c#4"] == 1.0
