@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from grader.decode import decode_bytes
-from grader.parse import MIN_FIT, detect_lab
+from grader.parse import MIN_FIT, detect_lab, parse_text
 from grader.pipeline import grade_repository, grade_submission
 from grader.rubric import load_all_rubrics, load_rubric, parse_rubric
 from grader.scaffold import draft_rubric, rubric_yaml
@@ -242,3 +242,22 @@ def test_another_courses_tp2_named_rapport_tp2_is_still_not_graded(tmp_path: Pat
     text = decode_bytes((SHARED / "seeds" / "003_ba18e1ef2c491c66.txt").read_bytes()).text
     best, _ = detect_lab(text, rubrics, path="reports/rapport_tp2.md")
     assert best is None
+
+
+def test_text_after_a_labelled_answer_is_not_given_to_a_question_worth_nothing(
+        rubrics) -> None:
+    """TP2's 5.d (a git tag, no points) is titled "Une fois le TP fini": after a plain
+    "Question 5.c" label, a lead-in line then "une fois la logique en place" stays in 5.c
+    (the alignment took it for 5.d, and 5.c lost its fix)."""
+    tp2 = next(r for r in rubrics if r.id == "tp2-ingestion")
+    text = ("Question 5.c. Compléter le rapport : schéma, explications et réflexion\n\n"
+            "Ce qui m'a donné le plus de mal, c'est de paramétrer la validation Great "
+            "Expectations.\n\n"
+            "- Quelles erreurs avez-vous rencontrées et comment les avez-vous corrigées ?\n\n"
+            "Pour régler le problème cité plus haut, j'ai dû :\n\n"
+            "- Ajouter des logs de débogage pour afficher les colonnes vues par SQLAlchemy.\n"
+            "- Modifier la liste des colonnes attendues dans le script Python. J'ai aussi "
+            "compris qu'il fallait relancer l'ingestion du premier mois (month_000) une fois "
+            "la logique de snapshot en place, pour éviter un \"trou\" dans l'historique.\n")
+    report = parse_text(text, tp2)
+    assert [(a.id, a.lines) for a in report.answers] == [("5.c", (1, 10))]

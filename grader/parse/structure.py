@@ -352,8 +352,12 @@ def _candidates(parts: Sequence[_Section], index: int, section: _Section, rubric
             high = min(order.get(i, len(order)) for i in after.ids)
             break
     bounded = [q for q in pool if q not in labelled and low < order[q] < high]
-    if not bounded:
-        return []
+    if section.after_closed:
+        # Text after a labelled answer goes to another question only when it earns
+        # points there: given to a 0-point question (a git tag, an installation) on a
+        # few shared words, it would be taken from the labelled answer for nothing.
+        bounded = [q for q in bounded if (found := rubric.question(q)) is not None
+                   and found.graded]
     return bounded
 
 
