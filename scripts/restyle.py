@@ -11,7 +11,8 @@ editor as ``<img …>``, a file saved in cp1252. Each style here rewrites every
 labelled corpus report (``../shared/corpus``, ``../shared/corpus-tp2``) without
 changing which text answers which question, keeping every line where it was; the
 report is then parsed as the grader does (bytes decoded, lab detected) and each
-graded answer compared with the plain report's parse: **lost** (no longer found),
+graded answer compared with the plain report's parse (with ``--grade``, also its
+total points): **lost** (no longer found),
 **moved** (its first line moved by more than one line), and how many answers still
 start where the instructors' labels say (±3 lines, as in ``evaluate.py``).
 
@@ -24,7 +25,9 @@ from __future__ import annotations
 
 import argparse
 import re
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +40,7 @@ from grader.ingest import read_submission
 from grader.parse import detect_lab, parse_text
 from grader.parse.markers import Marker, MarkerKind
 from grader.parse.units import Unit, UnitKind, build_units
+from grader.pipeline import Graded, grade_submission
 from grader.rubric import Rubric, load_all_rubrics
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -234,6 +238,37 @@ def restyle(cases: list[tuple[Case, str]], rubrics: list[Rubric], styles: list[s
     return outcomes
 
 
+def mark_changes(cases: list[tuple[Case, str]], rubrics: list[Rubric], styles: list[str]
+                 ) -> dict[str, list[tuple[str, float, float]]]:
+    """Per style, the reports whose total points change when restyled: (case, plain,
+    restyled). Each report is graded as ``grader grade --rubric`` does, from a copy of
+    its folder (screenshots included) whose report holds the restyled bytes."""
+    changes: dict[str, list[tuple[str, float, float]]] = {name: [] for name in styles}
+    for case, lab in cases:
+        submission = (read_submission(case.folder) if case.report.is_dir()
+                      else read_submission(case.folder, report=case.report))
+        if submission.report_path is None or not submission.report_path.endswith(".md"):
+            continue  # a Word report: its text is not its bytes
+        rubric = next(r for r in rubrics if r.id == lab)
+        plain = Report(submission.text)
+        with tempfile.TemporaryDirectory(prefix="restyle-") as work:
+            folder = Path(work) / case.folder.name
+            shutil.copytree(case.folder, folder)
+            target = folder / submission.report_path
+            before = _points(grade_submission(folder, [rubric], forced=rubric))
+            for name in styles:
+                data = STYLES[name](plain)
+                target.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+                after = _points(grade_submission(folder, [rubric], forced=rubric))
+                if abs(after - before) > 0.005:
+                    changes[name].append((case.name, before, after))
+    return changes
+
+
+def _points(graded: Graded) -> float:
+    return sum(q.score for q in graded.sheet.questions)
+
+
 def _right(case: Case, starts: dict[str, int]) -> int:
     return sum(1 for q in case.answered if q in starts and (case.no_lines or any(
         abs(starts[q] - line) <= TOLERANCE for line in case.lines[q])))
@@ -254,6 +289,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("corpus", nargs="*", type=Path, default=list(CORPORA))
     parser.add_argument("--style", action="append", choices=sorted(STYLES),
                         help="only these styles (default: all)")
+    parser.add_argument("--grade", action="store_true",
+                        help="also grade each restyled report and list the totals that "
+                        "change (about a minute)")
     args = parser.parse_args(argv)
     rubrics = load_all_rubrics()
     cases = labelled_cases(args.corpus, rubrics)
@@ -272,6 +310,11 @@ def main(argv: list[str] | None = None) -> int:
                        key=lambda o: -(len(o.lost) + len(o.moved)))[:3]
         where = " ".join(f"{o.case}:{'/'.join(o.lost + o.moved)}" for o in worst)
         print(f"{name:<22} {lost:>5} {moved:>6}  {before:>4} → {after:<4}  {where}")
+    if args.grade:
+        print("\ntotal points that change when restyled (plain → restyled):")
+        for name, changed in mark_changes(cases, rubrics, styles).items():
+            shown = ", ".join(f"{c} {a:.2f} → {b:.2f}" for c, a, b in changed) or "none"
+            print(f"{name:<22} {shown}")
     return 0
 
 
