@@ -39,6 +39,18 @@ REWORDED = [
     ("tp1-docker", "7.a", "Les logs montrent l'API qui se lance, puis chaque appel fait avec "
      "curl."),
     ("tp1-docker", "7.a", "The logs show the server booting up, then each call we make."),
+    ("tp1-docker", "2.d", "In the interactive shell, ls shows a tiny isolated file system, "
+     "uname -a a Linux kernel shared with the host, and exit quits the shell."),
+    ("tp1-docker", "5.e", "docker stop arrête un seul conteneur et ne retire rien ; docker compose "
+     "down arrête et supprime tous les conteneurs de la stack."),
+    ("tp1-docker", "7.e", "Nettoyer évite de remplir le disque avec des images qui ne servent "
+     "plus."),
+    ("tp1-docker", "7.e", "Pruning avoids filling up the disk with images no longer used."),
+    ("tp1-docker", "8.b", "Compose describes every service in one file and starts them with one "
+     "command; in this lab the API reached the database by its service name."),
+    ("tp2-ingestion", "2.b", "The .env file holds the connection settings that Docker injects "
+     "into the containers."),
+    ("tp2-ingestion", "5.b", "7043 rows for each date: one row per user and per as_of date."),
     ("tp2-ingestion", "5.b", "Les deux dates donnent 7043 lignes : same number of rows, the user "
      "base is unchanged between the two months."),
     ("tp2-ingestion", "5.b", "7043 rows for both dates: no new users arrived in February, so each "
@@ -91,3 +103,20 @@ def test_tp2_reflection_names_the_difficulty_in_either_language(
     """5.c's fourth criterion: what was the most difficult (French-only before)."""
     results = dict(concept_results(rubrics["tp2-ingestion"], "5.c", text))
     assert results["T101:5.c#4"] == 1.0
+
+
+@pytest.mark.parametrize("text", ["SELECT version(); renvoie PostgreSQL 16.11 on x86_64",
+                                  "PostgreSQL server version (16.11)"])
+def test_tp1_postgres_version_with_words_between(rubrics: dict[str, Rubric], text: str) -> None:
+    """6.b's result: "PostgreSQL 16", also with a few words before the number; the
+    image tag (postgres:16) is not a result."""
+    assert _regex_fraction(rubrics["tp1-docker"], "6.b", text) == 1.0
+    assert _regex_fraction(rubrics["tp1-docker"], "6.b", "image: postgres:16") == 0.0
+
+
+def _regex_fraction(rubric: Rubric, question: str, text: str) -> float:
+    answer = Answer(question, (1, 1), text, text)
+    sheet = score_report(Report("rapport.md", text, rubric.id, (answer,)), rubric,
+                         student="alice")
+    score = next(q for q in sheet.questions if q.id == question)
+    return next(r.fraction for r in score.results if r.kind == "regex")
