@@ -875,6 +875,28 @@ def test_bare_screenshots_fill_skipped_questions_in_order(tp1: Rubric, form: str
     assert found["7.a"] == 20 and found["7.b"] == 22 and found["7.c"] == 23
 
 
+def test_an_answer_does_not_start_inside_a_list(tp1: Rubric) -> None:
+    """Topical headings, no ids (as TP1 s03): the list comparing ``docker ps`` and
+    ``docker ps -a`` answers 4.d, although its first item names 4.c's command; 4.d starts
+    at the lead-in above it, with its screenshots."""
+    text = (
+        "## Exercice 4 : Exécuter l'API\n\n"                                     # 1
+        "**Lancement :**\n```bash\ndocker run -p 8000:8000 simple-api\n```\n"   # 3-6
+        "L'option `-p 8000:8000` connecte le port 8000 de la machine hôte au port 8000 "
+        "du conteneur.\n\n"                                                       # 7
+        "**Analyse du conteneur (`docker ps`) :**\n\n"                            # 9
+        "  * **Nom du conteneur :** `adoring_visvesvaraya`\n"                      # 11
+        "  * **Image utilisée :** `simple-api`\n"                                  # 12
+        "  * **Port mappé :** `0.0.0.0:8000->8000/tcp`\n\n"                       # 13
+        "**Différence entre les commandes :**\n"                                   # 15
+        "![ps](p11.png)\n![ps-a](p30.png)\n"                                       # 16-17
+        "  * `docker ps` : affiche uniquement les conteneurs actifs.\n"            # 18
+        "  * `docker ps -a` : affiche tous les conteneurs, arrêtés compris.\n")    # 19
+    report = parse_text(text, tp1)
+    assert starts(report)["4.d"] == 15
+    assert report.answer("4.c").lines[1] < 15
+
+
 def test_command_output_screenshot_stays_with_its_command(tp1: Rubric) -> None:
     """The screenshot right after a command is that command's output: only the next
     bare screenshot goes to the question skipped before the next answer."""

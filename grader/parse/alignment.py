@@ -69,6 +69,7 @@ def assign(units: Sequence[Unit], candidates: list[str], rubric: Rubric) -> list
         path[i] = state
         state = back[i][state]
     result: list[str | None] = [candidates[s - 1] if s > 0 else None for s in path]
+    result = _keep_lists_whole(units, result)
     result = _drop_bare_introductions(units, result)
     result = _pull_back_lead_ins(units, result, affinity, candidates)
     return _fill_gaps_with_screenshots(units, result, candidates)
@@ -125,6 +126,37 @@ def introduces(unit: Unit) -> bool:
     what follows rather than saying anything itself."""
     return (unit.kind is UnitKind.TEXT and _is_lead_in(unit)
             and unit.text.strip().strip("*_ ").endswith(":"))
+
+
+_ITEM = re.compile(r"^(\s*)(?:[-*+•]|\d{1,2}[.)])\s")
+
+
+def _keep_lists_whole(units: Sequence[Unit], result: list[str | None]) -> list[str | None]:
+    """An answer does not start inside a list: a student's list (``- docker ps : …``,
+    ``- docker ps -a : …``) answers one question, which its later items often name
+    best. When an answer starts at an item that follows another of the same list (no
+    blank line between), the list's earlier items join it; the lead-in above the list
+    may then join too (``_pull_back_lead_ins``)."""
+    for i in range(1, len(units)):
+        if result[i] is None or result[i] == result[i - 1]:
+            continue
+        item = _item_indent(units[i])
+        if item is None:
+            continue
+        first = i
+        while (first > 0 and units[first - 1].end + 1 == units[first].start
+               and _item_indent(units[first - 1]) == item):
+            first -= 1
+        for k in range(first, i):
+            result[k] = result[i]
+    return result
+
+
+def _item_indent(unit: Unit) -> int | None:
+    if unit.kind is not UnitKind.TEXT:
+        return None
+    match = _ITEM.match(unit.text.lstrip(">").rstrip())
+    return len(match.group(1)) if match else None
 
 
 def _drop_bare_introductions(units: Sequence[Unit], result: list[str | None]
