@@ -120,3 +120,24 @@ def _regex_fraction(rubric: Rubric, question: str, text: str) -> float:
                          student="alice")
     score = next(q for q in sheet.questions if q.id == question)
     return next(r.fraction for r in score.results if r.kind == "regex")
+
+
+def test_an_english_connection_answer_is_found_as_6c(rubrics: dict[str, Rubric]) -> None:
+    """Unlabelled, in English: 6.c's own words (another service, connection URI) open
+    its answer at its lead-in, and the bare screenshot before it is 6.b's, as in the
+    French original (TP1 s03)."""
+    from grader.parse import parse_text
+
+    text = ("## Exercice 6 : Interaction et Maintenance\n\n"
+            "**Connecting to the database:**\n\n"
+            "```bash\ndocker compose exec db psql -U demo -d demo\n```\n"
+            "![shell](p18.png)\n"
+            "  * `exec`: runs a command in a running container.\n"
+            "  * `-U`: PostgreSQL user.\n"
+            "![psql](p20.png)\n\n"
+            "**Connection information:**\n"
+            "For another service (such as the API) to connect to the database, the "
+            "connection URI would be:\n"
+            "`postgresql://demo:demo@db:5432/demo`\n")
+    starts = {a.id: a.lines[0] for a in parse_text(text, rubrics["tp1-docker"]).answers}
+    assert starts["6.b"] == 11 and starts["6.c"] == 13
