@@ -48,6 +48,15 @@ REWORDED = [
     ("tp1-docker", "7.e", "Pruning avoids filling up the disk with images no longer used."),
     ("tp1-docker", "8.b", "Compose describes every service in one file and starts them with one "
      "command; in this lab the API reached the database by its service name."),
+    ("tp1-docker", "2.a", "L'image est un patron figé, avec le code et ses dépendances, à partir "
+     "duquel on crée des conteneurs ; le conteneur en est un exemplaire en fonctionnement."),
+    ("tp1-docker", "2.c", "Its main process, echo, has ended, so the container no longer runs."),
+    ("tp1-docker", "4.a", "The -p option makes port 8000 of the container reachable on port 8000 "
+     "of the host."),
+    ("tp1-docker", "5.e", "docker stop only halts a single container, which stays on the system "
+     "and can be restarted; docker compose down removes all the stack's containers."),
+    ("tp1-docker", "8.b", "Compose décrit tous les services dans une seule configuration et les "
+     "lance à l'identique partout ; dans ce TP, l'API et la base démarraient ensemble."),
     ("tp2-ingestion", "2.b", "The .env file holds the connection settings that Docker injects "
      "into the containers."),
     ("tp2-ingestion", "5.b", "7043 rows for each date: one row per user and per as_of date."),
