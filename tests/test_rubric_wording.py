@@ -150,3 +150,12 @@ def test_an_english_connection_answer_is_found_as_6c(rubrics: dict[str, Rubric])
             "`postgresql://demo:demo@db:5432/demo`\n")
     starts = {a.id: a.lines[0] for a in parse_text(text, rubrics["tp1-docker"]).answers}
     assert starts["6.b"] == 11 and starts["6.c"] == 13
+
+
+def test_what_compose_down_keeps_is_not_what_stop_keeps(rubrics: dict[str, Rubric]) -> None:
+    """5.e's second idea is that docker stop keeps the container; "the volumes remain"
+    after compose down is not it."""
+    results = dict(concept_results(
+        rubrics["tp1-docker"], "5.e",
+        "docker compose down removes the containers and the network; the volumes remain."))
+    assert results["T101:5.e#2"] == 0.0
