@@ -57,6 +57,8 @@ REWORDED = [
      "and can be restarted; docker compose down removes all the stack's containers."),
     ("tp1-docker", "8.b", "Compose décrit tous les services dans une seule configuration et les "
      "lance à l'identique partout ; dans ce TP, l'API et la base démarraient ensemble."),
+    ("tp2-ingestion", "5.b", "7043 lignes aux deux dates : les snapshots sont donc pareils, une "
+     "version datée par client."),
     ("tp2-ingestion", "2.b", "The .env file holds the connection settings that Docker injects "
      "into the containers."),
     ("tp2-ingestion", "5.b", "7043 rows for each date: one row per user and per as_of date."),
@@ -103,6 +105,7 @@ def test_removal_words_do_not_credit_a_stop_that_removes_nothing(
 
 @pytest.mark.parametrize("text", [
     "The hardest part was getting the upsert right.",
+    "I found it hard to make the validation pass.",
     "The trickiest step was the Great Expectations validation.",
     "Difficulties encountered: the snapshots' primary key.",
     "J'ai eu du mal avec la clé primaire des snapshots.",
@@ -159,3 +162,11 @@ def test_what_compose_down_keeps_is_not_what_stop_keeps(rubrics: dict[str, Rubri
         rubrics["tp1-docker"], "5.e",
         "docker compose down removes the containers and the network; the volumes remain."))
     assert results["T101:5.e#2"] == 0.0
+
+
+def test_tp2_upsert_described_in_other_words(rubrics: dict[str, Rubric]) -> None:
+    """3.b's upsert ideas: rows "actualisées", "sans lignes en double"."""
+    text = ("Avec INSERT ... ON CONFLICT, les lignes déjà présentes sont actualisées, sans "
+            "lignes en double.")
+    results = concept_results(rubrics["tp2-ingestion"], "3.b", text)
+    assert results and all(fraction == 1.0 for _, fraction in results), results
