@@ -48,15 +48,15 @@ REWORDED = [
     ("tp1-docker", "7.e", "Pruning avoids filling up the disk with images no longer used."),
     ("tp1-docker", "8.b", "Compose describes every service in one file and starts them with one "
      "command; in this lab the API reached the database by its service name."),
-    ("tp1-docker", "2.a", "L'image est un patron figé, avec le code et ses dépendances, à partir "
-     "duquel on crée des conteneurs ; le conteneur en est un exemplaire en fonctionnement."),
+    ("tp1-docker", "2.a", "L'image sert de patron, avec le code et ses dépendances, pour créer des "
+     "conteneurs ; un conteneur est un exemplaire de l'image qui s'exécute."),
     ("tp1-docker", "2.c", "Its main process, echo, has ended, so the container no longer runs."),
     ("tp1-docker", "4.a", "The -p option makes port 8000 of the container reachable on port 8000 "
      "of the host."),
     ("tp1-docker", "5.e", "docker stop only halts a single container, which stays on the system "
      "and can be restarted; docker compose down removes all the stack's containers."),
     ("tp1-docker", "8.b", "Compose décrit tous les services dans une seule configuration et les "
-     "lance à l'identique partout ; dans ce TP, l'API et la base démarraient ensemble."),
+     "lance identique à chaque fois ; dans ce TP, l'API et la base démarraient ensemble."),
     ("tp2-ingestion", "5.b", "7043 lignes aux deux dates : les snapshots sont donc pareils, une "
      "version datée par client."),
     ("tp2-ingestion", "2.b", "The .env file holds the connection settings that Docker injects "
@@ -170,3 +170,42 @@ def test_tp2_upsert_described_in_other_words(rubrics: dict[str, Rubric]) -> None
             "lignes en double.")
     results = concept_results(rubrics["tp2-ingestion"], "3.b", text)
     assert results and all(fraction == 1.0 for _, fraction in results), results
+
+
+WRONG = [  # (lab, question, answer, criterion, its fraction at most): the new words' traps
+    ("tp1-docker", "7.a", "J'ai lancé docker compose logs -f api puis appelé /health, ça marche.",
+     "X901:7.a#1", 0.0),
+    ("tp1-docker", "7.a", "The api booted but no line appeared when I called /health",
+     "X901:7.a#1", 0.0),
+    ("tp1-docker", "5.e", "docker compose down removes the containers, but the volumes are not "
+     "removed. docker stop stops a single container.", "T101:5.e#2", 0.0),
+    ("tp1-docker", "7.e", "Nettoyer évite de saturer la RAM.", "T101:7.e#1", 0.0),
+    ("tp2-ingestion", "5.b", "J'ai lancé le même flow pour les deux mois. Résultat : 7043 et 7043.",
+     "T101:5.b#2", 0.0),
+    ("tp2-ingestion", "2.b", ".env sert à mettre les paramètres de configuration directement dans "
+     "le code Python.", "X901:2.b#1", 0.5),
+    ("tp2-ingestion", "3.b", "upsert_csv fait un INSERT INTO ; si on exécute deux fois on obtient "
+     "des lignes en double.", "X901:3.b#1", 0.34),
+]
+
+
+@pytest.mark.parametrize(("lab", "question", "text", "code", "most"), WRONG,
+                         ids=[f"{q}-{i}" for i, (_, q, *_) in enumerate(WRONG)])
+def test_wrong_answers_in_the_new_words_earn_nothing_more(
+        rubrics: dict[str, Rubric], lab: str, question: str, text: str, code: str,
+        most: float) -> None:
+    """Answers a student might write that miss the idea, in the words added for
+    rewordings (a false-credit review found these; the words were narrowed)."""
+    rubric = rubrics[lab]
+    answer = Answer(question, (1, 1), text, text)
+    sheet = score_report(Report("rapport.md", text, rubric.id, (answer,)), rubric,
+                         student="alice")
+    score = next(q for q in sheet.questions if q.id == question)
+    assert next(r.fraction for r in score.results if r.code == code) <= most
+
+
+def test_postgres_version_regex_reads_no_number_after_other_words(
+        rubrics: dict[str, Rubric]) -> None:
+    for text in ("SELECT version() on postgres is not 16", "PostgreSQL dans la figure 16",
+                 "postgres utilise 16 Mo"):
+        assert _regex_fraction(rubrics["tp1-docker"], "6.b", text) == 0.0
