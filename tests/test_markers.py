@@ -70,6 +70,8 @@ QUESTIONS = [
     ("### Le cache des couches [Question 3.c]", ("3.c",), "Question 3.c"),
     ("#### Différence image – conteneur (Q2.a)", ("2.a",), "Q2.a"),
     ("### Healthcheck et dépendances (6.a et 6.b)", ("6.a", "6.b"), "6.a et 6.b"),
+    ("### Lister avec docker ps -a (4.d)", ("4.d",), "4.d"),
+    ("### uname -a (2.d)", ("2.d",), "2.d"),
 ]
 
 

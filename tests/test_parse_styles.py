@@ -770,13 +770,19 @@ def test_html_blocks_keep_their_own_content(tp1: Rubric, html: str) -> None:
     assert "2.b" not in found and found["2.a"] == 3 and "2.c" in found
 
 
-def test_many_tag_and_text_lines_cost_a_bounded_time() -> None:
-    """Thousands of ``<p>…</p>`` + text pairs without a blank line: each split parses
-    the rest of the block again, so splitting stops after ``RESPLIT_LINES`` lines."""
-    text = "".join(f"<p>Q{i}</p>\nréponse {i}\n" for i in range(3000))
-    units = build_units(text)  # no RecursionError
-    assert units and units[-1].end == 5999
-    assert sum(1 for u in units if u.kind is UnitKind.TEXT) < 10
+def test_every_tag_and_text_pair_of_a_long_block_is_split() -> None:
+    """Thousands of ``<p>…</p>`` + text pairs, or labels each followed by an ``<img>``
+    line and their answer, without a blank line: every text line is markdown, every
+    label read (each line is parsed once, so the cost stays linear)."""
+    pairs = "".join(f"<p>Q{i}</p>\nréponse {i}\n" for i in range(3000))
+    units = build_units(pairs)
+    assert sum(1 for u in units if u.kind is UnitKind.TEXT) == 3000
+    assert units[-1].end == 5999
+    labelled = "".join(f"### Question {1 + i // 5}.{'abcde'[i % 5]}\n<img src=\"{i}.png\">\n"
+                       + "".join(f"ligne {k} de la réponse {i}\n" for k in range(8))
+                       for i in range(300))
+    markers = [u for u in build_units(labelled) if u.marker is not None]
+    assert len(markers) == 300
 
 
 def test_setext_step_label_keeps_its_answer(tp1: Rubric) -> None:

@@ -85,7 +85,7 @@ _TRAILING_ID = re.compile(
     rf"[(\[]\s*(?:{_QWORD}\s*[:.\-n°#]*\s*)?(\d{{1,2}})\s*[.\-]\s*([a-h])(?![^\W_])"
     r"((?:\s*(?:[-,&/+]|et|and)\s*(?:\d{1,2}\s*[.\-]\s*|\d{1,2}(?=[a-h]))?[a-h](?![^\W_]))*)\s*[)\]]\s*$"
 )
-_REFERENCE = re.compile(r"(?:^|\W)(?:en|sur|voir|cf|comme|dans|de|du|des|à|a|vu|vs|see|in|"
+_REFERENCE = re.compile(r"(?:^|\s)(?:en|sur|voir|cf|comme|dans|de|du|des|à|a|vu|vs|see|in|"
                         r"from|as|like|than|avec|que|qu'en|selon|après|avant)\W*$")
 """A heading that ends by pointing at another question ("Même erreur qu'en (3.a)",
 "Retour sur (2.a)") is not that question's label."""

@@ -73,42 +73,27 @@ class _Block:
     level: int = 0
 
 
-RESPLIT_LINES = 5000
-"""Lines of HTML blocks parsed again as markdown, in all, per report: a report made of
-thousands of tag-and-text pairs without a blank line costs a bounded time."""
-
-
 @lru_cache(maxsize=16)
 def _blocks(text: str) -> tuple[_Block, ...]:
     """Leaf blocks of the markdown document with their line ranges, in order."""
     out: list[_Block] = []
     pending = [(text, 0, False)]  # (markdown, its first line in the document, quoted)
-    budget = RESPLIT_LINES
     while pending:
         chunk, offset, quoted_within = pending.pop()
-        for block, rest in _leaf_blocks(chunk, offset, quoted_within):
-            out.append(block)
-            if rest is None:
-                continue
-            rest_text, rest_start, rest_end = rest
-            if rest_end - rest_start <= budget:
-                # Student text right after a tag line, with no blank line between: the
-                # HTML block runs on to the next blank line, but what follows the tags
-                # is markdown (a label, an answer), as the student meant it.
-                budget -= rest_end - rest_start
-                pending.append((rest_text, rest_start, block.quoted))
-            else:
-                out.append(_Block("html", rest_start, rest_end, block.quoted))
+        blocks, rests = _leaf_blocks(chunk, offset, quoted_within)
+        out.extend(blocks)
+        pending.extend(rests)
     out.sort(key=lambda b: (b.start, b.end))
     return tuple(out)
 
 
 def _leaf_blocks(text: str, offset: int, quoted_within: bool
-                 ) -> list[tuple[_Block, tuple[str, int, int] | None]]:
+                 ) -> tuple[list[_Block], list[tuple[str, int, bool]]]:
     """Leaf blocks of ``text``, whose first line is line ``offset`` of the document
-    (inside a quote when ``quoted_within``); with each HTML block whose tags end before
-    it does, the rest as (markdown, first line, end line)."""
-    out: list[tuple[_Block, tuple[str, int, int] | None]] = []
+    (inside a quote when ``quoted_within``), and the markdown found inside its HTML
+    blocks, to be parsed in turn: (text, its first line, quoted)."""
+    out: list[_Block] = []
+    rests: list[tuple[str, int, bool]] = []
     quote_depth = 0
     skip_until = -1
     lines: list[str] | None = None
@@ -125,29 +110,35 @@ def _leaf_blocks(text: str, offset: int, quoted_within: bool
         quoted = quoted_within or quote_depth > 0
         at, to = start + offset, end + offset
         if token.type == "heading_open":
-            out.append((_Block("heading", at, to, quoted, info=token.markup,
-                               level=int(token.tag[1])), None))
+            out.append(_Block("heading", at, to, quoted, info=token.markup,
+                              level=int(token.tag[1])))
         elif token.type == "paragraph_open":
-            out.append((_Block("paragraph", at, to, quoted), None))
+            out.append(_Block("paragraph", at, to, quoted))
         elif token.type == "fence":
-            out.append((_Block("fence", at, to, quoted, info=token.info.strip()), None))
+            out.append(_Block("fence", at, to, quoted, info=token.info.strip()))
         elif token.type == "code_block":
-            out.append((_Block("indented", at, to, quoted), None))
+            out.append(_Block("indented", at, to, quoted))
         elif token.type == "html_block":
             lines = text.split("\n") if lines is None else lines
-            groups, cut = _html_split(lines, start, end, quoted)
-            for first, last in groups:
-                out.append((_Block("html", first + offset, last + offset, quoted), None))
-            if cut < end:
-                block, _ = out.pop()  # the last element carries the rest
-                out.append((block, (_dedent("\n".join(lines[cut:end])), cut + offset,
-                                    end + offset)))
+            position = start
+            while position < end:
+                groups, cut = _html_split(lines, position, end, quoted)
+                out.extend(_Block("html", a + offset, b + offset, quoted) for a, b in groups)
+                if cut >= end:
+                    break
+                # Student text right after a tag line, with no blank line between: the
+                # HTML block runs on to the next blank line, but what follows the tags
+                # is markdown (a label, an answer), as the student meant it, up to the
+                # next tag line. Each line is parsed once.
+                position = next((i for i in range(cut, end)
+                                 if _unquote(lines[i], quoted).lstrip().startswith("<")), end)
+                rests.append((_dedent("\n".join(lines[cut:position])), cut + offset, quoted))
         elif token.type == "table_open":
-            out.append((_Block("table", at, to, quoted), None))
+            out.append(_Block("table", at, to, quoted))
             skip_until = end
         elif token.type == "hr":
-            out.append((_Block("rule", at, to, quoted), None))
-    return out
+            out.append(_Block("rule", at, to, quoted))
+    return out, rests
 
 
 _RAW_HTML = re.compile(r"^\s*(?:>\s*)*<(?:pre|script|style|textarea|!|\?)", re.IGNORECASE)
@@ -195,9 +186,13 @@ class _HtmlScan:
                     return
                 self.in_tag, pos = False, found + 1
                 self.raw, self.pending_raw = self.pending_raw, None
-            elif line.startswith("<!--", pos):
-                self.in_comment, pos = True, pos + 4
             else:
+                pos = line.find("<", pos)  # text between tags: skipped at C speed
+                if pos < 0:
+                    return
+                if line.startswith("<!--", pos):
+                    self.in_comment, pos = True, pos + 4
+                    continue
                 match = _TAG.match(line, pos)
                 if match is None:
                     pos += 1
