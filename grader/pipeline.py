@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from grader.ingest import rank_reports, read_submission
 from grader.models import Diagnostic, Report, SandboxOutcome, ScoreSheet, Severity, Submission
-from grader.parse import detect_lab, parse_report
+from grader.parse import detect_lab, named_for, parse_report
 from grader.rubric import Rubric
 from grader.scoring import score_report, unscored_sheet
 
@@ -106,11 +106,6 @@ MAX_REPORTS = 8
 """Report-like files of a folder examined when looking for each lab's report."""
 
 
-def _named_for(path: str, rubric: Rubric) -> bool:
-    stem = PurePosixPath(path).stem.lower()
-    return any(hint.lower() in stem for hint in rubric.report_hints)
-
-
 def report_for_lab(folder: Path, rubric: Rubric, rubrics: Sequence[Rubric]) -> str | None:
     """The folder's report for ``rubric``: one named for it (``rapport_tp2.md``) first,
     else the most report-like one that is not named for another known lab."""
@@ -118,11 +113,11 @@ def report_for_lab(folder: Path, rubric: Rubric, rubrics: Sequence[Rubric]) -> s
     if folder.is_file():
         return folder.name
     candidates = [c.path for c in rank_reports(root)[:MAX_REPORTS]]
-    named = [c for c in candidates if _named_for(c, rubric)]
+    named = [c for c in candidates if named_for(c, rubric)]
     if named:
         return named[0]
     others = [r for r in rubrics if r.id != rubric.id]
-    free = [c for c in candidates if not any(_named_for(c, r) for r in others)]
+    free = [c for c in candidates if not any(named_for(c, r) for r in others)]
     return free[0] if free else (candidates[0] if candidates else None)
 
 

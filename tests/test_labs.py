@@ -232,6 +232,10 @@ def test_an_unfinished_report_warns_that_its_name_decided(tmp_path: Path, rubric
     sheet = grade_submission(repo.parent, rubrics).sheet
     assert sheet.rubric == "tp1-docker" and sheet.mark is not None
     assert [d.code for d in sheet.diagnostics if d.code.startswith("lab.")] == ["lab.by_name"]
+    # ``grader grade FOLDER`` grades each lab report found, with its lab forced
+    (graded,) = grade_repository(repo.parent, rubrics)
+    assert [d.code for d in graded.sheet.diagnostics if d.code.startswith("lab.")] == [
+        "lab.by_name"]
 
 
 @needs_shared

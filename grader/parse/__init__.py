@@ -29,7 +29,7 @@ from grader.parse.structure import Draft, align
 from grader.parse.units import Unit, UnitKind, build_units
 from grader.rubric import Rubric
 
-__all__ = ["LabFit", "detect_lab", "parse_report", "parse_text"]
+__all__ = ["LabFit", "detect_lab", "named_for", "parse_report", "parse_text"]
 
 MIN_FIT = 0.5
 """Share of a lab's graded questions a report must answer recognisably to be that lab's.
@@ -40,10 +40,12 @@ NAME_HINT_BONUS = 0.05
 """Ranking bonus when the file name says which lab it is (``rapport_tp1.md``)."""
 NAMED_MIN_FIT = 0.2
 """A report named for a lab (``rapport_tp1.md``) that no lab fits by ``MIN_FIT`` is still
-that lab's when it fits it this well: an unfinished report. The first half of each
-corpus report fits its own lab 0.22–0.48 (and TP1's first exercises look like TP2's:
-up to 0.44), other labs' reports and guides 0–0.26, and 0–0.12 on TP2 when named
-for it."""
+that lab's when it fits it this well: an unfinished report, graded with a
+``lab.by_name`` warning. The first half of each corpus report fits its own lab
+0.22–0.48 (and TP1's first exercises look like TP2's: up to 0.44). Other labs' reports
+and guides fit TP1 0–0.26: one of them named ``rapport_tp1.md`` may be graded as TP1,
+with that warning, which beats no mark at all for a real unfinished report. Seed 003
+(another course's TP2) fits this TP2 0.12."""
 NAMED_SURE_FIT = 0.6
 """A report named for a lab that fits it this well is that lab's: the other labs are
 not tried (a parse each). Above every cross-lab fit seen on the corpora (0.47)."""
@@ -289,18 +291,31 @@ def _fit(report: Report, rubric: Rubric, *, enough: float | None = None) -> floa
     return recognised / len(graded)
 
 
+def named_for(path: str | None, rubric: Rubric) -> bool:
+    """The report's file name says it is this lab's (``rapport_tp2.md``)."""
+    hint = PurePosixPath(path).stem.lower() if path else ""
+    return bool(hint) and any(h.lower() in hint for h in rubric.report_hints)
+
+
+def _unfinished(report_path: str | None, rubric: Rubric, fit: float) -> Diagnostic:
+    return Diagnostic(
+        "lab.by_name", f"lab {rubric.id} taken from the report's name ({report_path}): only "
+        f"{fit:.0%} of its questions are recognised; an unfinished report?", Severity.WARNING)
+
+
 def detect_lab(text: str, rubrics: Sequence[Rubric], *, path: str | None = None,
                resolver: ImageResolver | None = None) -> tuple[LabFit | None, list[LabFit]]:
-    """Parse with every rubric; the best fit above ``MIN_FIT`` (else the lab the file is
-    named for, when it fits it by ``NAMED_MIN_FIT``), and the fits, best first.
+    """Parse with every rubric; the best-ranked fit above ``MIN_FIT`` (a lab the file is
+    named for ranks ``NAME_HINT_BONUS`` higher, but a fit above ``MIN_FIT`` beats a
+    named one below it), else the lab the file is named for when it fits it by
+    ``NAMED_MIN_FIT``; and the fits, best first.
 
     A report named for a lab (``rapport_tp2.md``) is parsed with that lab first, and
     when it fits it surely (``NAMED_SURE_FIT``) the others are not tried."""
     fits: list[LabFit] = []
-    hint = PurePosixPath(path).stem.lower() if path else ""
 
     def named(rubric: Rubric) -> bool:
-        return bool(hint) and any(h.lower() in hint for h in rubric.report_hints)
+        return named_for(path, rubric)
 
     def rank(fit: LabFit) -> float:
         return fit.fit + (NAME_HINT_BONUS if named(fit.rubric) else 0.0)
@@ -332,7 +347,9 @@ def parse_report(submission: Submission, rubrics: Sequence[Rubric], *,
         report = parse_text(submission.text, forced, path=submission.report_path,
                             resolver=resolver)
         fit = _fit(report, forced, enough=MIN_FIT)
-        if fit < MIN_FIT:
+        if fit < MIN_FIT and fit >= NAMED_MIN_FIT and named_for(submission.report_path, forced):
+            base.append(_unfinished(submission.report_path, forced, fit))
+        elif fit < MIN_FIT:
             base.append(Diagnostic(
                 "lab.poor_fit", f"the report answers few questions of {forced.id} "
                 f"recognisably ({fit:.0%}); is it the right lab?", Severity.WARNING))
@@ -352,10 +369,7 @@ def parse_report(submission: Submission, rubrics: Sequence[Rubric], *,
         base.append(Diagnostic("lab.detected", f"lab {best.rubric.id} detected "
                                f"({best.fit:.0%} of its questions recognised)", Severity.INFO))
     else:
-        base.append(Diagnostic(
-            "lab.by_name", f"lab {best.rubric.id} taken from the report's name "
-            f"({submission.report_path}): only {best.fit:.0%} of its questions are "
-            "recognised; an unfinished report?", Severity.WARNING))
+        base.append(_unfinished(submission.report_path, best.rubric, best.fit))
     return _with_diagnostics(best.report, base)
 
 
