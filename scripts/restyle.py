@@ -36,11 +36,13 @@ from evaluate import Case, load_cases
 from markdown_it import MarkdownIt
 
 from grader.decode import decode_bytes
+from grader.errors import GraderError
 from grader.ingest import read_submission
+from grader.models import Submission
 from grader.parse import detect_lab, parse_text
 from grader.parse.markers import Marker, MarkerKind
 from grader.parse.units import Unit, UnitKind, build_units
-from grader.pipeline import Graded, grade_submission
+from grader.pipeline import grade_submission
 from grader.rubric import Rubric, load_all_rubrics
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,7 +50,7 @@ CORPORA = (ROOT.parent / "shared" / "corpus", ROOT.parent / "shared" / "corpus-t
 TOLERANCE = 3
 
 
-class Report:
+class PlainReport:
     """A plain report's lines, with its code lines and the label lines the parser reads."""
 
     def __init__(self, text: str) -> None:
@@ -71,12 +73,12 @@ def _one_line_marker(unit: Unit) -> bool:
             and unit.kind in (UnitKind.TEXT, UnitKind.HEADING))
 
 
-Style = Callable[[Report], "str | bytes"]
+Style = Callable[["PlainReport"], "str | bytes"]
 
 
 def _labels(write: Callable[[str, str, int], str | None]) -> Style:
     """Rewrite each question label line: ``write(ids, rest, heading level)``."""
-    def style(report: Report) -> str:
+    def style(report: PlainReport) -> str:
         lines = list(report.lines)
         for i, marker, level in report.markers(MarkerKind.QUESTION):
             if not marker.ids:
@@ -96,7 +98,7 @@ def _rest(rest: str) -> str:
 
 def _exercises(word: Callable[[int], str]) -> Style:
     """Rewrite each exercise label (``Exercice 2``) as ``word(2)``, the title kept."""
-    def style(report: Report) -> str:
+    def style(report: PlainReport) -> str:
         lines = list(report.lines)
         for i, marker, _ in report.markers(MarkerKind.EXERCISE):
             if marker.exercise is not None and marker.label in lines[i]:
@@ -110,7 +112,7 @@ _MD_IMAGE = re.compile(r"!\[([^\]]*)\]\(\s*([^)\s]+)(?:\s+\"[^\"]*\")?\s*\)")
 
 def _images(html: Callable[[str, str], str]) -> Style:
     """Markdown images written as HTML: ``html(alt, src)``."""
-    def style(report: Report) -> str:
+    def style(report: PlainReport) -> str:
         return "\n".join(line if i in report.code else
                          _MD_IMAGE.sub(lambda m: html(m.group(1), m.group(2)), line)
                          for i, line in enumerate(report.lines))
@@ -118,7 +120,7 @@ def _images(html: Callable[[str, str], str]) -> Style:
 
 
 def _headings(shift: int) -> Style:
-    def style(report: Report) -> str:
+    def style(report: PlainReport) -> str:
         out = []
         for i, line in enumerate(report.lines):
             match = re.match(r"^( {0,3})(#{1,6})(?=\s)", line)
@@ -138,7 +140,7 @@ _MD = MarkdownIt("commonmark")
 def _fences(opening: Callable[[str], str]) -> Style:
     """Rewrite the opening line of each fence (and close it alike) that is written plainly
     at column 0, as markdown reads it (not "```exec``` permet …", inline code)."""
-    def style(report: Report) -> str:
+    def style(report: PlainReport) -> str:
         lines = list(report.lines)
         for token in _MD.parse(report.text):
             if token.type != "fence" or token.map is None:
@@ -221,9 +223,10 @@ def restyle(cases: list[tuple[Case, str]], rubrics: list[Rubric], styles: list[s
     """Each style on each case (with the rubric id it is graded with)."""
     outcomes = []
     for case, lab in cases:
-        submission = (read_submission(case.folder) if case.report.is_dir()
-                      else read_submission(case.folder, report=case.report))
-        plain = Report(submission.text)
+        submission = _read(case)
+        if submission is None:
+            continue
+        plain = PlainReport(submission.text)
         before = graded_starts(plain.text, rubrics, lab, submission.report_path)
         for name in styles:
             data = STYLES[name](plain)
@@ -245,27 +248,40 @@ def mark_changes(cases: list[tuple[Case, str]], rubrics: list[Rubric], styles: l
     its folder (screenshots included) whose report holds the restyled bytes."""
     changes: dict[str, list[tuple[str, float, float]]] = {name: [] for name in styles}
     for case, lab in cases:
-        submission = (read_submission(case.folder) if case.report.is_dir()
-                      else read_submission(case.folder, report=case.report))
-        if submission.report_path is None or not submission.report_path.endswith(".md"):
-            continue  # a Word report: its text is not its bytes
+        submission = _read(case)
+        if submission is None or not (submission.report_path or "").endswith(
+                (".md", ".markdown", ".txt")):
+            continue  # unreadable, or a Word or PDF report: its text is not its bytes
+        report = str(submission.report_path)
         rubric = next(r for r in rubrics if r.id == lab)
-        plain = Report(submission.text)
+        plain = PlainReport(submission.text)
         with tempfile.TemporaryDirectory(prefix="restyle-") as work:
             folder = Path(work) / case.folder.name
             shutil.copytree(case.folder, folder)
-            target = folder / submission.report_path
-            before = _points(grade_submission(folder, [rubric], forced=rubric))
+            target = folder / report
+            before = _points(folder, rubric, report)
             for name in styles:
                 data = STYLES[name](plain)
                 target.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
-                after = _points(grade_submission(folder, [rubric], forced=rubric))
+                after = _points(folder, rubric, report)
                 if abs(after - before) > 0.005:
                     changes[name].append((case.name, before, after))
     return changes
 
 
-def _points(graded: Graded) -> float:
+def _read(case: Case) -> Submission | None:
+    """The labelled report, or ``None`` (said on stderr) when it cannot be read."""
+    try:
+        return (read_submission(case.folder) if case.report.is_dir()
+                else read_submission(case.folder, report=case.report))
+    except GraderError as error:
+        print(f"{case.name}: skipped, {error}", file=sys.stderr)
+        return None
+
+
+def _points(folder: Path, rubric: Rubric, report: str) -> float:
+    """Total points of that very report (a folder may hold others: ``seeds/``)."""
+    graded = grade_submission(folder, [rubric], forced=rubric, report=report)
     return sum(q.score for q in graded.sheet.questions)
 
 
@@ -293,6 +309,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="also grade each restyled report and list the totals that "
                         "change (about a minute)")
     args = parser.parse_args(argv)
+    missing = [str(c) for c in args.corpus if not (c / "labels").is_dir()]
+    if missing:
+        parser.error(f"not a labelled corpus (no labels/ folder): {', '.join(missing)}")
     rubrics = load_all_rubrics()
     cases = labelled_cases(args.corpus, rubrics)
     styles = args.style or list(STYLES)
