@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from grader.ingest import rank_reports, read_submission
 from grader.models import Diagnostic, Report, SandboxOutcome, ScoreSheet, Severity, Submission
-from grader.parse import detect_lab, named_for, parse_report
+from grader.parse import MIN_FIT, detect_lab, named_for, parse_report
 from grader.rubric import Rubric
 from grader.scoring import score_report, unscored_sheet
 
@@ -157,7 +157,10 @@ def grade_repository(folder: str | Path, rubrics: Sequence[Rubric], *,
     if not best:
         return [grade_submission(folder, rubrics, encoding=encoding, student=student,
                                  sandbox=sandbox, ocr=ocr, ocr_jobs=ocr_jobs)]
-    return [grade_submission(folder, rubrics, forced=rubric, report=best[rubric.id][1],
-                             encoding=encoding, student=student, sandbox=sandbox, ocr=ocr,
-                             ocr_jobs=ocr_jobs)
+    # Each report with the lab it was found to be; one that only its name makes that
+    # lab's (an unfinished report) is detected again, so that its sheet says so.
+    return [grade_submission(folder, rubrics,
+                             forced=rubric if best[rubric.id][0] >= MIN_FIT else None,
+                             report=best[rubric.id][1], encoding=encoding, student=student,
+                             sandbox=sandbox, ocr=ocr, ocr_jobs=ocr_jobs)
             for rubric in rubrics if rubric.id in best]

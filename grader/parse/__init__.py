@@ -29,7 +29,7 @@ from grader.parse.structure import Draft, align
 from grader.parse.units import Unit, UnitKind, build_units
 from grader.rubric import Rubric
 
-__all__ = ["LabFit", "detect_lab", "named_for", "parse_report", "parse_text"]
+__all__ = ["MIN_FIT", "LabFit", "detect_lab", "named_for", "parse_report", "parse_text"]
 
 MIN_FIT = 0.5
 """Share of a lab's graded questions a report must answer recognisably to be that lab's.
@@ -297,12 +297,6 @@ def named_for(path: str | None, rubric: Rubric) -> bool:
     return bool(hint) and any(h.lower() in hint for h in rubric.report_hints)
 
 
-def _unfinished(report_path: str | None, rubric: Rubric, fit: float) -> Diagnostic:
-    return Diagnostic(
-        "lab.by_name", f"lab {rubric.id} taken from the report's name ({report_path}): only "
-        f"{fit:.0%} of its questions are recognised; an unfinished report?", Severity.WARNING)
-
-
 def detect_lab(text: str, rubrics: Sequence[Rubric], *, path: str | None = None,
                resolver: ImageResolver | None = None) -> tuple[LabFit | None, list[LabFit]]:
     """Parse with every rubric; the best-ranked fit above ``MIN_FIT`` (a lab the file is
@@ -347,9 +341,7 @@ def parse_report(submission: Submission, rubrics: Sequence[Rubric], *,
         report = parse_text(submission.text, forced, path=submission.report_path,
                             resolver=resolver)
         fit = _fit(report, forced, enough=MIN_FIT)
-        if fit < MIN_FIT and fit >= NAMED_MIN_FIT and named_for(submission.report_path, forced):
-            base.append(_unfinished(submission.report_path, forced, fit))
-        elif fit < MIN_FIT:
+        if fit < MIN_FIT:
             base.append(Diagnostic(
                 "lab.poor_fit", f"the report answers few questions of {forced.id} "
                 f"recognisably ({fit:.0%}); is it the right lab?", Severity.WARNING))
@@ -369,7 +361,10 @@ def parse_report(submission: Submission, rubrics: Sequence[Rubric], *,
         base.append(Diagnostic("lab.detected", f"lab {best.rubric.id} detected "
                                f"({best.fit:.0%} of its questions recognised)", Severity.INFO))
     else:
-        base.append(_unfinished(submission.report_path, best.rubric, best.fit))
+        base.append(Diagnostic(
+            "lab.by_name", f"lab {best.rubric.id} taken from the report's name "
+            f"({submission.report_path}): only {best.fit:.0%} of its questions are "
+            "recognised; an unfinished report?", Severity.WARNING))
     return _with_diagnostics(best.report, base)
 
 
