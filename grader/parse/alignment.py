@@ -270,9 +270,9 @@ _HTML_TAG = re.compile(r"<[^>]*>")
 def _is_image(unit: Unit) -> bool:
     """A unit that is only image references (no words of the student's); in HTML, the
     tags around them too (``<p align="center"><img …></p>``)."""
-    if unit.kind not in (UnitKind.TEXT, UnitKind.HTML):
+    if unit.kind not in (UnitKind.TEXT, UnitKind.HTML) or not IMAGE_MARKUP.search(unit.text):
         return False
     rest = IMAGE_MARKUP.sub("", unit.text)
     if unit.kind is UnitKind.HTML:
         rest = _HTML_TAG.sub("", rest)
-    return bool(IMAGE_MARKUP.search(unit.text)) and not rest.strip(" \t>*-_")
+    return not rest.strip(" \t>*-_")
