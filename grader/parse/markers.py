@@ -66,24 +66,28 @@ _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii":
 _QWORD = r"(?:q(?:u[a-z]{0,3}s?[a-z]{0,4}ti?o[a-z]{0,3}s?)?|r[eé]ponses?|answer)"
 _SUB = r"(?:[a-h]|\d{1,2})"
 _SEP = r"\s*[.\-_/]?\s*"
+_ID_PREFIX = r"(?:\d{1,2}\s*[.\-]\s*|\d{1,2}(?=[a-h]))?"
+"""The number before a later merged id: "2.a et 2.b", "3a et 3b", or none ("2.a et b")."""
+_MERGED = rf"((?:\s*(?:[-,&/+]|et|and)\s*{_ID_PREFIX}[a-h](?![^\W_]))*)"
+"""The ids merged after a first one ("- 4.c", "et 6.b", "/2.b"), letters only."""
 # After an id, no letter or digit of any script: "5.a - Démarrage" is 5.a with a title, not
 # 5.a and 5.d ("d" followed by "é"; an ASCII-only check let it through).
 _QUESTION = re.compile(
     rf"^{_QWORD}\s*[:.\-n°#]*\s*(\d{{1,2}}){_SEP}({_SUB})(?![^\W_])"
-    rf"((?:\s*(?:[-,&/+]|et|and|&)\s*(?:\d{{1,2}}\s*[.\-]\s*|\d{{1,2}}(?=[a-h]))?{_SUB}(?![^\W_]))*)"
+    rf"((?:\s*(?:[-,&/+]|et|and|&)\s*{_ID_PREFIX}{_SUB}(?![^\W_]))*)"
 )
 # A bare id at the start of a line: "2.a", "2.A :", "2-a", "2a)", "2. a)". A space
 # between number and letter is only allowed when a bracket or colon closes the id,
 # so that "3. a partir de" is not 3.a.
 _BARE_ID = re.compile(
     r"^(\d{1,2})(?:[.\-]([a-h])(?![^\W_]|['’])|\s?[.\-]?\s?([a-h])\s*(?=[)\]:]))"
-    r"((?:\s*(?:[-,&/+]|et|and)\s*(?:\d{1,2}\s*[.\-]\s*|\d{1,2}(?=[a-h]))?[a-h](?![^\W_]))*)"
+    + _MERGED
 )
 # An id at the end of a heading, in brackets: "### Lancer un conteneur (2.b)",
 # "### Le cache [Question 3.c]". Letters only: "(3.11)" is a version.
 _TRAILING_ID = re.compile(
     rf"[(\[]\s*(?:{_QWORD}\s*[:.\-n°#]*\s*)?(\d{{1,2}})\s*[.\-]\s*([a-h])(?![^\W_])"
-    r"((?:\s*(?:[-,&/+]|et|and)\s*(?:\d{1,2}\s*[.\-]\s*|\d{1,2}(?=[a-h]))?[a-h](?![^\W_]))*)\s*[)\]]\s*$"
+    + _MERGED + r"\s*[)\]]\s*$"
 )
 _REFERENCE = re.compile(r"(?:^|\s)(?:en|sur|voir|cf|comme|dans|de|du|des|à|a|vu|vs|see|in|"
                         r"from|as|like|than|avec|que|qu'en|selon|après|avant)\W*$")
@@ -111,9 +115,7 @@ _EXERCISE_LETTER = re.compile(rf"(?:[.\-]([a-h]){_LETTER_END}|\s+\(?([a-h])\)"
 # "### 2a", "### 2a - titre": an id without its dot, on headings and bold lines only;
 # "2e" and "4h" only alone ("2e - essai" is deuxième, "4h - fin" a time).
 _GLUED_BARE = re.compile(
-    r"^(\d{1,2})(?:([a-d])|([e-h])(?=\s*[:.)]?\s*$))"
-    r"((?:\s*(?:[-,&/+]|et|and)\s*(?:\d{1,2}\s*[.\-]\s*|\d{1,2}(?=[a-h]))?[a-h](?![^\W_]))*)"
-    r"(?=\s*(?:[-:.)]|$))")
+    r"^(\d{1,2})(?:([a-d])|([e-h])(?=\s*[:.)]?\s*$))" + _MERGED + r"(?=\s*(?:[-:.)]|$))")
 _BULLET = re.compile(r"^\s*(?:>\s*)*[-*+]\s")
 _NUMBERED = re.compile(r"^(\d{1,2}|[ivx]{1,4})\s*[.)\-:]\s*(?=\S)"
                        r"|^(\d{1,2}|[ivx]{1,4})\s*[.)\-:]?$")
@@ -127,7 +129,7 @@ def heading_level(line: str) -> int:
 
 def _subs(first: str, tail: str) -> tuple[str, ...]:
     subs = [first.lower()]
-    for sub in re.findall(rf"(?:\d{{1,2}}\s*[.\-]\s*|\d{{1,2}}(?=[a-h]))?({_SUB})(?![^\W_])", tail):
+    for sub in re.findall(rf"{_ID_PREFIX}({_SUB})(?![^\W_])", tail):
         if sub.lower() not in subs:
             subs.append(sub.lower())
     return tuple(subs)
