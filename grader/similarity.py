@@ -41,12 +41,12 @@ import hashlib
 import keyword
 import re
 import unicodedata
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations
-from typing import Any
+from typing import Any, NamedTuple
 
 from grader.models import IMAGE_MARKUP, CodeKind, Report
 from grader.rubric import Rubric
@@ -87,8 +87,10 @@ _FENCE = re.compile(r"^\s*(```|~~~)")
 _PY_KEEP = frozenset(keyword.kwlist) | {"print", "self", "True", "False", "None"}
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
+    """A token and its span in the answer's text (a tuple: made by the thousand per
+    answer)."""
+
     text: str
     start: int
     end: int
@@ -107,7 +109,8 @@ def prose_tokens(text: str, offset: int = 0) -> list[Token]:
         word = _fold(match.group())
         if word in _STOPWORDS or (len(word) < 2 and not word.isdigit()):
             continue
-        out.append(Token(word[:6], offset + match.start(), offset + match.end()))
+        start, end = match.span()
+        out.append(Token(word[:6], offset + start, offset + end))
     return out
 
 
@@ -161,9 +164,20 @@ def winnow(tokens: Sequence[Token], *, k: int = K,
              for i, h in enumerate(_gram_hashes(tokens, k))]
     if len(grams) <= window:
         return grams
-    keys = [(gram[0], -j) for j, gram in enumerate(grams)]  # rightmost wins ties
-    chosen = {-min(keys[i:i + window])[1] for i in range(len(grams) - window + 1)}
-    return [grams[j] for j in sorted(chosen)]
+    # The minimum of each window, rightmost on ties, with a monotonic queue of candidate
+    # positions (hashes increasing from its left): each k-gram enters and leaves once.
+    chosen: list[int] = []
+    queue: deque[int] = deque()
+    for j, gram in enumerate(grams):
+        value = gram[0]
+        while queue and grams[queue[-1]][0] >= value:
+            queue.pop()
+        queue.append(j)
+        if queue[0] <= j - window:
+            queue.popleft()
+        if j >= window - 1 and (not chosen or chosen[-1] != queue[0]):
+            chosen.append(queue[0])
+    return [grams[j] for j in chosen]
 
 
 def tokens_of(text: str, code_lines: Mapping[int, CodeKind] | None = None) -> list[Token]:

@@ -128,3 +128,29 @@ def test_a_run_of_words_hashes_the_same_wherever_it_stands() -> None:
     changed = tokens_of(shared.replace("crash", "arrêt"))
     assert set(_gram_hashes(changed, K)) != set(first)
     assert _gram_hashes(tokens_of("trop court"), K) == []
+
+
+def test_winnowing_keeps_each_windows_rightmost_minimum(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``winnow`` keeps, for every window of consecutive k-grams, the smallest hash (the
+    rightmost of equals), each position once and in order: checked against the
+    definition on sequences full of ties."""
+    import random
+
+    from grader import similarity
+
+    rng = random.Random(7)
+    for _ in range(300):
+        grams = [(rng.randint(0, 5), j, j + 1) for j in range(rng.randint(0, 30))]
+        window = rng.randint(1, 6)
+        if len(grams) <= window:
+            expected = grams
+        else:
+            minima = {max(range(i, i + window), key=lambda j: (-grams[j][0], j))
+                      for i in range(len(grams) - window + 1)}
+            expected = [grams[j] for j in sorted(minima)]
+        # one token per k-gram (k = 1), hashed to the value chosen above
+        monkeypatch.setattr(similarity, "_gram_hashes",
+                            lambda _tokens, _k, hashes=[h for h, _, _ in grams]: hashes)
+        tokens = [similarity.Token(str(h), s, e) for h, s, e in grams]
+        assert similarity.winnow(tokens, k=1, window=window) == expected
