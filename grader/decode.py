@@ -346,6 +346,8 @@ _LONE_NEL = re.compile(f"(?<![{_LEADS}{_CONTINUATION}])\u0085")
 
 def _repair_mojibake(text: str) -> tuple[str, Diagnostic | None]:
     """Run ftfy line by line, only on lines that contain mojibake material (fast)."""
+    if not _SUSPECT.search(text):  # most reports: one scan in C, no line loop
+        return text, None
     lines = text.split("\n")
     repaired = 0
     first: int | None = None
