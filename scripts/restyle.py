@@ -107,6 +107,20 @@ def _exercises(word: Callable[[int], str]) -> Style:
     return style
 
 
+def _exercise_titles(report: PlainReport) -> str:
+    """Each exercise label that has a title (``## Exercice 2 : Volumes``) reduced to its
+    title (``## Volumes``): the statement's title copied without its number."""
+    lines = list(report.lines)
+    for i, marker, _ in report.markers(MarkerKind.EXERCISE):
+        if marker.exercise is None or not marker.rest or marker.label not in lines[i]:
+            continue
+        before, _, after = lines[i].partition(marker.label)
+        title = re.sub(r"^[\s*_]*[:.)\-–—]*\s*", "", after)
+        if title:
+            lines[i] = before.rstrip("*_ ") + (" " if before.strip("*_ ") else "") + title
+    return "\n".join(lines)
+
+
 _MD_IMAGE = re.compile(r"!\[([^\]]*)\]\(\s*([^)\s]+)(?:\s+\"[^\"]*\")?\s*\)")
 
 
@@ -181,6 +195,7 @@ STYLES: dict[str, Style] = {
     "exercises-emoji": _exercises(lambda n: f"🐳 Exercice {n}"),
     "exercises-lab-name": _exercises(lambda n: f"TP1 – Exercice {n}"),
     "exercises-partie": _exercises(lambda n: f"Partie {n}"),
+    "exercises-title-only": _exercise_titles,
     "images-html": _images(lambda alt, src: f'<img width="600" alt="{alt}" src="{src}">'),
     "images-html-centred": _images(
         lambda alt, src: f'<p align="center"><img width="600" src="{src}"></p>'),

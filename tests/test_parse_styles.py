@@ -939,3 +939,50 @@ def test_an_answers_only_screenshot_is_not_given_away(tp1: Rubric) -> None:
     report = parse_text(text, tp1)
     assert [image.src for image in report.answer("4.a").images] == ["run.png"]
     assert report.answer("4.b") is None
+
+
+# Exercise titles without their number: a report pasted from a word processor (plain
+# lines, no headings) or headings that copy the statement's title, shortened or misspelt.
+
+TITLES_AS_LINES = """\
+Premiers pas avec Docker : images et conteneurs
+
+a) Une image est un modèle figé ; un conteneur en est une instance active.
+
+b) docker run alpine echo hello affiche hello, puis le conteneur s'arrête.
+Pour construire une première image Docker avec une mini-API FastAPI il faut un Dockerfile.
+
+c) docker ps -a liste aussi les conteneurs arrêtés.
+
+Construire une première image Docker avec une mini-API FastAPI :
+
+a) Le Dockerfile part de python:3.11-slim et installe fastapi et uvicorn.
+"""
+
+
+def test_plain_lines_naming_an_exercise_open_it(tp1: Rubric) -> None:
+    """A line that is the exercise's whole title opens it; a sentence using the same
+    words inside an answer does not."""
+    report = parse_text(TITLES_AS_LINES, tp1)
+    text = TITLES_AS_LINES
+    assert graded_starts(report) == {"2.a": line_of(text, "a) Une image"),
+                                     "2.b": line_of(text, "b) docker run"),
+                                     "2.c": line_of(text, "c) docker ps"),
+                                     "3.a": line_of(text, "a) Le Dockerfile")}
+
+
+TITLES_MISSPELT = """\
+### Premiers pas avec Docker
+
+a) Une image est un modèle figé ; un conteneur en est une instance active.
+
+### Demarer un mini-système
+
+a) Le fichier docker-compose.yml décrit les services api et db.
+"""
+
+
+def test_a_heading_may_shorten_and_misspell_the_exercise_title(tp1: Rubric) -> None:
+    report = parse_text(TITLES_MISSPELT, tp1)
+    assert graded_starts(report) == {"2.a": line_of(TITLES_MISSPELT, "a) Une image"),
+                                     "5.a": line_of(TITLES_MISSPELT, "a) Le fichier")}

@@ -23,6 +23,7 @@ from grader.parse.signatures import affinity_model
 from grader.parse.text import fold, strip_markdown
 from grader.parse.units import Unit, UnitKind
 from grader.rubric import Rubric
+from grader.wording import FUZZY_MIN_LENGTH, FUZZY_THRESHOLD
 
 
 @dataclass(slots=True)
@@ -93,21 +94,50 @@ EXERCISE_TITLE_THRESHOLD = 90
 
 def _exercise_titled(unit: Unit, rubric: Rubric) -> int | None:
     """The exercise a heading names by its title (``### 4. Exécuter l'API FastAPI …``),
-    when it carries no exercise label of its own; its number, if any, must agree."""
-    if unit.kind is not UnitKind.HEADING:
+    when it carries no exercise label of its own; its number, if any, must agree.
+
+    A heading may shorten the title (its words are among the title's). A line of plain
+    text must be the whole title, give or take a typo: a report pasted from a word
+    processor has no headings, and a sentence that merely uses the title's words
+    ("pour démarrer un mini-système multi-conteneurs, …") opens nothing."""
+    heading = unit.kind is UnitKind.HEADING
+    if not heading and (unit.kind is not UnitKind.TEXT or unit.start != unit.end
+                        or len(unit.text) > 2 * max((len(e.title) for e in rubric.exercises),
+                                                    default=0)):
         return None
     marker = unit.marker
     if marker is not None and marker.kind is not MarkerKind.NUMBER:
         return None
     text = fold(marker.rest if marker is not None else strip_markdown(unit.text))
+    if not heading:
+        text = text.rstrip(" :")
     if len(text) < 12:
         return None
     for exercise in rubric.exercises:
         if marker is not None and marker.number != exercise.number:
             continue
-        if fuzz.token_set_ratio(text, fold(exercise.title)) >= EXERCISE_TITLE_THRESHOLD:
+        title = fold(exercise.title)
+        if heading:
+            if (fuzz.token_set_ratio(text, title) >= EXERCISE_TITLE_THRESHOLD
+                    or _words_among(text, title)):
+                return exercise.number
+        elif fuzz.ratio(text, title) >= EXERCISE_TITLE_THRESHOLD:
             return exercise.number
     return None
+
+
+_WORDS = re.compile(r"[^\W_]+")
+
+
+def _words_among(text: str, title: str) -> bool:
+    """Every word of ``text`` is a word of ``title``, long ones give or take a typo
+    (``Demarer un mini-système`` for *Démarrer un mini-système multi-conteneurs …*)."""
+    wanted = _WORDS.findall(title)
+    words = _WORDS.findall(text)
+    return len(words) >= 3 and all(
+        word in wanted or (len(word) >= FUZZY_MIN_LENGTH and any(
+            fuzz.ratio(word, other) >= FUZZY_THRESHOLD for other in wanted))
+        for word in words)
 
 
 def _map_sub(rubric: Rubric, exercise: int, sub: str) -> str | None:
