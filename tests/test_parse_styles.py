@@ -986,3 +986,62 @@ def test_a_heading_may_shorten_and_misspell_the_exercise_title(tp1: Rubric) -> N
     report = parse_text(TITLES_MISSPELT, tp1)
     assert graded_starts(report) == {"2.a": line_of(TITLES_MISSPELT, "a) Une image"),
                                      "5.a": line_of(TITLES_MISSPELT, "a) Le fichier")}
+
+
+# Answers in a table, one question per row; and tables that are answers' content.
+
+ANSWER_TABLE = """\
+## Exercice 2
+
+| Question | Réponse |
+|---|---|
+| **2.a** | Une image est un modèle figé ; un conteneur en est une instance active. |
+| 2.b | `docker run alpine echo "Bonjour"` télécharge alpine, affiche Bonjour, puis s'arrête. |
+| | (suite) le conteneur reste visible avec `docker ps -a`. |
+| 2.c | `docker ps -a` montre le conteneur dans l'état Exited. |
+
+## Exercice 7
+
+| Question | Réponse |
+|---|---|
+| a) | `docker compose logs api` montre l'erreur NameError. |
+| b) | `docker exec -it api sh` ouvre un shell dans le conteneur. |
+"""
+
+
+def test_a_table_of_answers_gives_one_answer_per_row(tp1: Rubric) -> None:
+    report = parse_text(ANSWER_TABLE, tp1)
+    text = ANSWER_TABLE
+    assert graded_starts(report) == {"2.a": line_of(text, "| **2.a**"),
+                                     "2.b": line_of(text, "| 2.b"),
+                                     "2.c": line_of(text, "| 2.c"),
+                                     "7.a": line_of(text, "| a)"),
+                                     "7.b": line_of(text, "| b)")}
+    assert report.answer("2.b").lines == (line_of(text, "| 2.b"), line_of(text, "(suite)"))
+    assert report.answer("2.a").label == "2.a"
+
+
+CONTENT_TABLES = """\
+## Exercice 7
+
+Question 7.a : les commandes utiles.
+
+| Commande | Rôle |
+|---|---|
+| docker ps | liste les conteneurs |
+| 2.a | une ligne qui n'en est pas une |
+| docker logs | affiche les journaux |
+| docker exec | lance une commande |
+
+| a | b |
+|---|---|
+| a) | une seule lettre |
+"""
+
+
+def test_tables_that_are_answers_stay_whole(tp1: Rubric) -> None:
+    """A table of commands answers the question above it, even with a stray id in one
+    of its rows; a single bare letter labels nothing."""
+    report = parse_text(CONTENT_TABLES, tp1)
+    assert graded_starts(report) == {"7.a": line_of(CONTENT_TABLES, "Question 7.a")}
+    assert report.answer("7.a").lines[1] == len(CONTENT_TABLES.rstrip("\n").split("\n"))

@@ -19,7 +19,7 @@ from markdown_it import MarkdownIt
 
 from grader.models import CodeBlock, CodeKind, CodeOrigin
 from grader.parse.code import CodeRun, classify_code, find_code_runs, rebuild_compose
-from grader.parse.markers import Marker, read_marker
+from grader.parse.markers import Marker, MarkerKind, read_marker
 
 _MD = MarkdownIt("commonmark", {"html": True}).enable("table").disable("inline")
 """Only the block structure is needed here; inline parsing would cost half the time."""
@@ -277,6 +277,8 @@ def build_units(text: str) -> list[Unit]:
             units.append(_code_unit(body, block.start, block.end - 1, block.quoted,
                                     CodeOrigin.FENCED if block.kind == "fence"
                                     else CodeOrigin.INDENTED, block.info or None))
+        elif block.kind == "table" and (rows := _answer_rows(block, lines)):
+            units.extend(rows)
         elif block.kind in ("table", "html", "rule"):
             other = {"table": UnitKind.TABLE, "html": UnitKind.HTML,
                      "rule": UnitKind.RULE}[block.kind]
@@ -322,6 +324,36 @@ def build_units(text: str) -> list[Unit]:
             and units[0].marker is None:
         units[0].is_title = True
     return units
+
+
+_FIRST_CELL = re.compile(r"^\s*\|?\s*((?:[^|\\]|\\.)*?)\s*\|(.*?)\|?\s*$")
+_ROW_LABELS = (MarkerKind.QUESTION, MarkerKind.LETTER)
+
+
+def _answer_rows(block: _Block, lines: list[str]) -> list[Unit]:
+    """A table that answers one question per row (``| 2.a | Une image est … |``): its
+    header a table unit, each body row a text unit labelled by its first cell. Empty for
+    any other table (commands and what they do, a comparison): those stay one unit.
+    Explicit ids (``2.a``) label a table at once; bare letters need two rows, most of
+    them labelled."""
+    rows: list[tuple[int, Marker | None]] = []
+    for i in range(block.start + 2, block.end):
+        cells = _FIRST_CELL.match(_unquote(lines[i], block.quoted))
+        marker = None
+        if cells and cells.group(1):
+            marker = read_marker(f"{cells.group(1)} : {cells.group(2).strip()}"[:_MAX_LINE],
+                                 is_heading=False)
+            if marker is not None and marker.kind not in _ROW_LABELS:
+                marker = None
+        rows.append((i, marker))
+    labelled = [m for _, m in rows if m is not None]
+    explicit = any(m.kind is MarkerKind.QUESTION for m in labelled)
+    if not labelled or 2 * len(labelled) < len(rows) or (not explicit and len(labelled) < 2):
+        return []
+    header = Unit(UnitKind.TABLE, block.start, block.start + 1,
+                  "\n".join(lines[block.start:block.start + 2]), quoted=block.quoted)
+    return [header, *(Unit(UnitKind.TEXT, i, i, lines[i], quoted=block.quoted, marker=marker)
+                      for i, marker in rows)]
 
 
 def _code_unit(body: str, start: int, end: int, quoted: bool, origin: CodeOrigin,
