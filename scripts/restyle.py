@@ -179,6 +179,10 @@ STYLES: dict[str, Style] = {
     "labels-q-colon": _labels(lambda ids, rest, level: f"Q{ids}:{_rest(rest)}"),
     "labels-dash-title": _labels(
         lambda ids, rest, level: f"{'#' * (level or 3)} Question {ids} -{_rest(rest)}"),
+    "labels-bracketed": _labels(lambda ids, rest, level: f"({ids}){_rest(rest)}"),
+    "labels-reponse-a": _labels(
+        lambda ids, rest, level: f"{'#' * (level or 3)} Réponse à la question {ids}"
+                                 f"{_rest(rest)}"),
     "labels-no-dot": _labels(
         lambda ids, rest, level: f"Question {ids.replace('.', '')}{_rest(rest)}"),
     "labels-emoji-heading": _labels(

@@ -72,6 +72,14 @@ QUESTIONS = [
     ("### Healthcheck et dépendances (6.a et 6.b)", ("6.a", "6.b"), "6.a et 6.b"),
     ("### Lister avec docker ps -a (4.d)", ("4.d",), "4.d"),
     ("### uname -a (2.d)", ("2.d",), "2.d"),
+    # the id in brackets at the start; other words for "question"
+    ("(2.a) Une image est un modèle", ("2.a",), "(2.a)"),
+    ("[3.b] Le cache", ("3.b",), "[3.b]"),
+    ("(6.a et 6.b) Healthcheck", ("6.a", "6.b"), "(6.a et 6.b)"),
+    ("### Réponse à la question 2.a", ("2.a",), "Réponse à la question 2.a"),
+    ("**Answer to question 4.b**", ("4.b",), "Answer to question 4.b"),
+    ("**Task 2.c**", ("2.c",), "Task 2.c"),
+    ("### Tâche 5.a :", ("5.a",), "Tâche 5.a"),
 ]
 
 
@@ -258,6 +266,10 @@ NOT_MARKERS = [
     "12 - Part 1 of 3",
     "Exercer 3 fois",
     "Le conteneur s'arrête (voir 2.b)",
+    "(3.11) est la version",
+    "(2. a partir de)",
+    "Tâches de fond",
+    "Réponse à la question précédente",
 ]
 
 

@@ -62,8 +62,10 @@ _ONE_TO_ONE = str.maketrans({"’": "'", "‘": "'", "–": "-", "—": "-", "�
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9,
           "x": 10, "xi": 11, "xii": 12}
 
-# "question", with typos seen in real reports (questio, questioin, quesiton), "q", "réponse".
-_QWORD = r"(?:q(?:u[a-z]{0,3}s?[a-z]{0,4}ti?o[a-z]{0,3}s?)?|r[eé]ponses?|answer)"
+# "question", with typos seen in real reports (questio, questioin, quesiton), "q", "réponse"
+# (also "réponse à la question", "answer to question"), "tâche" and "task".
+_QWORD = (r"(?:r[eé]ponses?\s+(?:[àa]\s+la\s+)?questions?|answers?\s+to\s+(?:the\s+)?questions?"
+          r"|q(?:u[a-z]{0,3}s?[a-z]{0,4}ti?o[a-z]{0,3}s?)?|r[eé]ponses?|answer|t[aâ]ches?|tasks?)")
 _SUB = r"(?:[a-h]|\d{1,2})"
 _SEP = r"\s*[.\-_/]?\s*"
 _ID_PREFIX = r"(?:\d{1,2}\s*[.\-]\s*|\d{1,2}(?=[a-h]))?"
@@ -83,6 +85,8 @@ _BARE_ID = re.compile(
     r"^(\d{1,2})(?:[.\-]([a-h])(?![^\W_]|['’])|\s?[.\-]?\s?([a-h])\s*(?=[)\]:]))"
     + _MERGED
 )
+# The same in brackets: "(2.a) …", "[2.a] …" (the bracket closed right after the id).
+_BRACKETED_ID = re.compile(r"^[(\[]\s*(\d{1,2})\s*[.\-]?\s*([a-h])" + _MERGED + r"\s*[)\]]")
 # An id at the end of a heading, in brackets: "### Lancer un conteneur (2.b)",
 # "### Le cache [Question 3.c]". Letters only: "(3.11)" is a version.
 _TRAILING_ID = re.compile(
@@ -164,6 +168,9 @@ def read_marker(line: str, *, is_heading: bool | None = None) -> Marker | None:
     if match:  # both: (number, letter | letter, merged ids)
         return _id_marker(match, raw, text, level, match.group(2) or match.group(3),
                           match.group(4))
+    match = _BRACKETED_ID.match(text)
+    if match:
+        return _id_marker(match, raw, text, level, match.group(2), match.group(3))
     match = _EXERCISE.match(text)
     if match and (match.group(1) in _EXERCISE_WORDS if match.start(1) else
                   _is_exercise_word(match.group(1))):
