@@ -96,6 +96,14 @@ def _rest(rest: str) -> str:
     return f" {rest}" if rest else ""
 
 
+def _numbered_heading(ids: str, rest: str, level: int) -> str | None:
+    """``### 2.1 titre`` for 2.a: the questions numbered like sections (one id only)."""
+    number, _, sub = ids.partition(".")
+    if " " in ids or len(sub) != 1 or sub not in "abcdefgh":
+        return None
+    return f"{'#' * (level or 3)} {number}.{'abcdefgh'.index(sub) + 1}{_rest(rest)}"
+
+
 def _exercises(word: Callable[[int], str]) -> Style:
     """Rewrite each exercise label (``Exercice 2``) as ``word(2)``, the title kept."""
     def style(report: PlainReport) -> str:
@@ -183,6 +191,7 @@ STYLES: dict[str, Style] = {
     "labels-reponse-a": _labels(
         lambda ids, rest, level: f"{'#' * (level or 3)} Réponse à la question {ids}"
                                  f"{_rest(rest)}"),
+    "labels-numbered-heading": _labels(_numbered_heading),
     "labels-no-dot": _labels(
         lambda ids, rest, level: f"Question {ids.replace('.', '')}{_rest(rest)}"),
     "labels-emoji-heading": _labels(

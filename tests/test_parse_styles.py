@@ -1045,3 +1045,58 @@ def test_tables_that_are_answers_stay_whole(tp1: Rubric) -> None:
     report = parse_text(CONTENT_TABLES, tp1)
     assert graded_starts(report) == {"7.a": line_of(CONTENT_TABLES, "Question 7.a")}
     assert report.answer("7.a").lines[1] == len(CONTENT_TABLES.rstrip("\n").split("\n"))
+
+
+# Questions numbered like sections: "### 2.1" for 2.a, when the numbering follows the lab.
+
+NUMBERED_QUESTIONS = """\
+## 2. Premiers pas
+
+### 2.1 Image et conteneur
+
+Une image est un modèle figé ; un conteneur en est une instance active.
+
+### 2.2 Lancer alpine
+
+![](captures/run.png)
+
+### 2.3 Lister
+
+![](captures/ps.png)
+
+### 2.4 Shell
+
+![](captures/shell.png)
+
+## 3. Construire une image
+
+### 3.1 app.py
+
+Le fichier définit la route de santé.
+
+### 3.2 Dockerfile
+
+### 3.3 Build
+
+![](captures/build.png)
+"""
+
+
+def test_sections_numbered_like_the_questions_are_their_labels(tp1: Rubric) -> None:
+    """Answers that are only a screenshot, found by their label alone."""
+    report = parse_text(NUMBERED_QUESTIONS, tp1)
+    text = NUMBERED_QUESTIONS
+    assert graded_starts(report) == {
+        "2.a": line_of(text, "### 2.1"), "2.b": line_of(text, "### 2.2"),
+        "2.c": line_of(text, "### 2.3"), "2.d": line_of(text, "### 2.4"),
+        "3.a": line_of(text, "### 3.1"), "3.b": line_of(text, "### 3.2"),
+        "3.c": line_of(text, "### 3.3")}
+    assert report.answer("2.c").label == "2.3"
+
+
+def test_a_reports_own_section_numbers_are_not_question_labels(tp1: Rubric) -> None:
+    """Four sections in exercise 3, which has three questions: the numbers are the
+    student's own, and "### 3.1" is no label of 3.a."""
+    text = NUMBERED_QUESTIONS.replace("### 3.3 Build", "### 3.3 Build\n\n### 3.4 Bilan")
+    report = parse_text(text, tp1)
+    assert all(answer.found_by != "label" for answer in report.answers)

@@ -31,7 +31,8 @@ class MarkerKind(StrEnum):
     LETTER = "letter"
     """``a)`` / ``b.``: a question letter with the exercise left implicit."""
     NUMBER = "number"
-    """A numbered sub-heading (``### 2. Test de /health``): a weak hint only."""
+    """A numbered sub-heading (``### 2. Test de /health``, ``### 2.1 Images``): a weak hint,
+    unless the report's ``N.M`` headings number the lab's questions (``subs`` holds M)."""
     BARE_QUESTION = "bare_question"
     """``Question 2`` with no letter: an exercise or a question number, by context."""
 
@@ -123,6 +124,7 @@ _GLUED_BARE = re.compile(
 _BULLET = re.compile(r"^\s*(?:>\s*)*[-*+]\s")
 _NUMBERED = re.compile(r"^(\d{1,2}|[ivx]{1,4})\s*[.)\-:]\s*(?=\S)"
                        r"|^(\d{1,2}|[ivx]{1,4})\s*[.)\-:]?$")
+_NUMBERED_SUB = re.compile(r"^(\d{1,2})\.([1-9])\.?(?=\s|$|[:)\-–—])")
 _HEADING = re.compile(r"^\s*(#{1,6})\s")
 
 
@@ -206,6 +208,11 @@ def read_marker(line: str, *, is_heading: bool | None = None) -> Marker | None:
                           _subs(match.group(2), match.group(3)),
                           label=raw[match.start():].strip(" ()[]"),
                           rest=raw[:match.start()].strip(" :-–—"), heading_level=level)
+        match = _NUMBERED_SUB.match(text)
+        if match:  # "### 2.1 Titre": a section of section 2; a question when they all are
+            return Marker(MarkerKind.NUMBER, number=int(match.group(1)), subs=(match.group(2),),
+                          label=raw[: match.end()].strip(), rest=_rest(raw, text, match.end()),
+                          heading_level=level)
         match = _NUMBERED.match(text)
         if match:
             number = _to_int(match.group(1) or match.group(2))

@@ -106,7 +106,7 @@ def _exercise_titled(unit: Unit, rubric: Rubric) -> int | None:
                                                     default=0)):
         return None
     marker = unit.marker
-    if marker is not None and marker.kind is not MarkerKind.NUMBER:
+    if marker is not None and (marker.kind is not MarkerKind.NUMBER or marker.subs):
         return None
     text = fold(marker.rest if marker is not None else strip_markdown(unit.text))
     if not heading:
@@ -140,6 +140,29 @@ def _words_among(text: str, title: str) -> bool:
         for word in words)
 
 
+def _numbered_questions(units: Sequence[Unit], rubric: Rubric) -> bool:
+    """Whether the report's ``### 2.1`` headings number the lab's questions (2.1 is 2.a):
+    in each exercise they never go down nor past its number of questions, and in most
+    exercises the last one is its last question. A report numbering its own sections
+    (``### 3.1 Le Dockerfile``, ``### 3.2 Le build``, ``### 3.3``, ``### 3.4``) keeps them
+    as weak hints, its answers found by their content."""
+    by_exercise: dict[int, list[int]] = {}
+    for unit in units:
+        marker = unit.marker
+        if (marker is not None and marker.kind is MarkerKind.NUMBER and marker.subs
+                and marker.number is not None):
+            by_exercise.setdefault(marker.number, []).append(int(marker.subs[0]))
+    if sum(len(subs) for subs in by_exercise.values()) < 3:
+        return False
+    complete = 0
+    for number, subs in by_exercise.items():
+        count = len(rubric.exercise_questions(number))
+        if not count or max(subs) > count or any(b < a for a, b in pairwise(subs)):
+            return False
+        complete += max(subs) == count
+    return 2 * complete >= len(by_exercise)
+
+
 def _map_sub(rubric: Rubric, exercise: int, sub: str) -> str | None:
     """``8.1`` means 8.a when exercise 8's questions have letters."""
     if sub.isdigit():
@@ -154,6 +177,7 @@ def _map_sub(rubric: Rubric, exercise: int, sub: str) -> str | None:
 
 def sections(units: Sequence[Unit], rubric: Rubric) -> list[_Section]:
     level_of_exercises = _exercise_level(units, rubric)
+    numbered = _numbered_questions(units, rubric)
     current = _Section(closed=False, exercise=None)
     out = [current]
     exercise: int | None = None
@@ -209,6 +233,14 @@ def sections(units: Sequence[Unit], rubric: Rubric) -> list[_Section]:
             current.units.append(unit)
             continue
         kind = marker.kind
+        if (numbered and kind is MarkerKind.NUMBER and marker.subs and marker.number is not None
+                and unit.heading_level != level_of_exercises):
+            question_id = _map_sub(rubric, marker.number, marker.subs[0])
+            if question_id is not None:
+                if marker.number != exercise:
+                    exercise, exercise_explicit = marker.number, False
+                current = start_closed((question_id,), unit, "label")
+                continue
         if kind is MarkerKind.NUMBER and unit.heading_level == level_of_exercises:
             kind = MarkerKind.EXERCISE
             marker_exercise = marker.number
