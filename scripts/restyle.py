@@ -192,6 +192,9 @@ STYLES: dict[str, Style] = {
         lambda ids, rest, level: f"{'#' * (level or 3)} Réponse à la question {ids}"
                                  f"{_rest(rest)}"),
     "labels-numbered-heading": _labels(_numbered_heading),
+    "labels-anchored": _labels(  # GitHub readers' anchors, for a table of contents
+        lambda ids, rest, level: f'{"#" * (level or 3)} <a id="q{ids.replace(" ", "")}"></a>'
+                                 f"Question {ids}{_rest(rest)}"),
     "labels-no-dot": _labels(
         lambda ids, rest, level: f"Question {ids.replace('.', '')}{_rest(rest)}"),
     "labels-emoji-heading": _labels(

@@ -80,6 +80,10 @@ QUESTIONS = [
     ("**Answer to question 4.b**", ("4.b",), "Answer to question 4.b"),
     ("**Task 2.c**", ("2.c",), "Task 2.c"),
     ("### Tâche 5.a :", ("5.a",), "Tâche 5.a"),
+    # an anchor for links before the label; a heading that is a link
+    ('### <a id="question-2b"></a>Question 2.b', ("2.b",), "Question 2.b"),
+    ('### <a name="q2"></a> 2.b - Lancer', ("2.b",), "2.b"),
+    ("### [Question 3.a](#question-3a)", ("3.a",), "Question 3.a"),
 ]
 
 
@@ -270,6 +274,8 @@ NOT_MARKERS = [
     "(2. a partir de)",
     "Tâches de fond",
     "Réponse à la question précédente",
+    "- [Question 2.a](#question-2a)",  # a table of contents
+    "[Question 2.a](#question-2a)",
 ]
 
 

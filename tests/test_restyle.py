@@ -22,7 +22,8 @@ from grader.rubric import Rubric, load_all_rubrics
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 HEADING_LABELS = ("labels-dash-title", "labels-emoji-heading", "labels-heading-no-dot",
-                  "labels-id-last", "labels-reponse-a", "labels-numbered-heading")
+                  "labels-id-last", "labels-reponse-a", "labels-numbered-heading",
+                  "labels-anchored")
 KNOWN_LOST = {style: {("seed002", "5.c")} for style in HEADING_LABELS}
 """TP2 seed002 leaves 5.c unlabelled after "Question 5.b :", opened by "Synthèse :".
 After a plain label line a lead-in may open an unlabelled answer; after a heading label

@@ -126,6 +126,10 @@ _NUMBERED = re.compile(r"^(\d{1,2}|[ivx]{1,4})\s*[.)\-:]\s*(?=\S)"
                        r"|^(\d{1,2}|[ivx]{1,4})\s*[.)\-:]?$")
 _NUMBERED_SUB = re.compile(r"^(\d{1,2})\.([1-9])\.?(?=\s|$|[:)\-–—])")
 _HEADING = re.compile(r"^\s*(#{1,6})\s")
+_EMPTY_ANCHOR = re.compile(r"<a\s[^>]*>\s*</a>\s*", re.IGNORECASE)
+_LINK = re.compile(r"\[([^\]]+)\]\([^)\s]*\)")
+"""A link's text: only on headings, so that a table of contents ("- [Question 2.a](#q2a)")
+labels nothing."""
 
 
 def heading_level(line: str) -> int:
@@ -150,6 +154,10 @@ def read_marker(line: str, *, is_heading: bool | None = None) -> Marker | None:
     level = heading_level(line)
     if is_heading is None:
         is_heading = level > 0
+    if "<" in line:  # an anchor for links to the label: ### <a id="q2b"></a>Question 2.b
+        line = _EMPTY_ANCHOR.sub("", line)
+    if is_heading and "](" in line:  # a heading that links somewhere: ### [Question 3.a](#q3a)
+        line = _LINK.sub(r"\1", line)
     raw = strip_markdown(line)
     if not raw:
         return None
