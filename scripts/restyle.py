@@ -195,6 +195,10 @@ STYLES: dict[str, Style] = {
     "labels-anchored": _labels(  # GitHub readers' anchors, for a table of contents
         lambda ids, rest, level: f'{"#" * (level or 3)} <a id="q{ids.replace(" ", "")}"></a>'
                                  f"Question {ids}{_rest(rest)}"),
+    "labels-html-bold": _labels(lambda ids, rest, level: f"<b>Question {ids}</b>{_rest(rest)}"),
+    "labels-callout": _labels(lambda ids, rest, level: f"> [!NOTE] Question {ids}{_rest(rest)}"),
+    "labels-escaped": _labels(  # pandoc's markdown export
+        lambda ids, rest, level: f"Question {ids.replace('.', chr(92) + '.')}{_rest(rest)}"),
     "labels-no-dot": _labels(
         lambda ids, rest, level: f"Question {ids.replace('.', '')}{_rest(rest)}"),
     "labels-emoji-heading": _labels(

@@ -84,6 +84,14 @@ QUESTIONS = [
     ('### <a id="question-2b"></a>Question 2.b', ("2.b",), "Question 2.b"),
     ('### <a name="q2"></a> 2.b - Lancer', ("2.b",), "2.b"),
     ("### [Question 3.a](#question-3a)", ("3.a",), "Question 3.a"),
+    # what editors and exports wrap a label in
+    ("Question 2\\.a", ("2.a",), "Question 2.a"),
+    ("<b>Question 2.a</b>", ("2.a",), "Question 2.a"),
+    ('<font color="blue">**Question 2.b**</font>', ("2.b",), "Question 2.b"),
+    ("> [!NOTE] Question 2.c", ("2.c",), "Question 2.c"),
+    ("==Question 3.a==", ("3.a",), "Question 3.a"),
+    ("[Question 3.b :]{.underline}", ("3.b",), "Question 3.b"),
+    ("###Question 4.a", ("4.a",), "Question 4.a"),
 ]
 
 
@@ -276,6 +284,9 @@ NOT_MARKERS = [
     "Réponse à la question précédente",
     "- [Question 2.a](#question-2a)",  # a table of contents
     "[Question 2.a](#question-2a)",
+    "#include <stdio.h>",
+    "<b>Important</b> : le port 8000",
+    "> [!NOTE] Le conteneur redémarre",
 ]
 
 

@@ -132,6 +132,39 @@ _LINK = re.compile(r"\[([^\]]+)\]\([^)\s]*\)")
 labels nothing."""
 
 
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+_INLINE_TAG = re.compile(r"</?(?:b|strong|u|i|em|font|span|mark|ins|small|big)\b[^>]*>",
+                         re.IGNORECASE)
+_CALLOUT = re.compile(r"^(\s*(?:>\s*)+)\[!\w+\][+-]?\s*")
+_HIGHLIGHT = re.compile(r"==(?=\S)(.+?)(?<=\S)==")
+_ATTRIBUTES = re.compile(r"\[([^\]]*)\]\{[^}]*\}")
+_GLUED_HASHES = re.compile(r"^(\s*(?:>\s*)*)#{1,6}(?=[^\s#])")
+
+
+def _unwrap(line: str, is_heading: bool) -> str:
+    """The line without what editors and exports wrap a label in: markdown escapes
+    (pandoc's ``2\\.a``), inline HTML (``<b>``, ``<font color=…>``, an empty ``<a id=…>``
+    anchor), an Obsidian callout's ``[!NOTE]`` or highlight ``==…==``, a pandoc span
+    ``[…]{.underline}``, hashes without their space (``###Question 2.a``, a paragraph to
+    markdown) and, on headings only, a link (``### [Question 3.a](#q3a)``: a table of
+    contents' ``- [Question 2.a](#q2a)`` labels nothing)."""
+    if "\\" in line:
+        line = _ESCAPED.sub(r"\1", line)
+    if "<" in line:
+        line = _INLINE_TAG.sub("", _EMPTY_ANCHOR.sub("", line))
+    if "[!" in line:
+        line = _CALLOUT.sub(r"\1", line, count=1)
+    if "==" in line:
+        line = _HIGHLIGHT.sub(r"\1", line)
+    if "]{" in line:
+        line = _ATTRIBUTES.sub(r"\1", line)
+    if is_heading and "](" in line:
+        line = _LINK.sub(r"\1", line)
+    elif not is_heading and "#" in line:
+        line = _GLUED_HASHES.sub(r"\1", line, count=1)
+    return line
+
+
 def heading_level(line: str) -> int:
     match = _HEADING.match(line)
     return len(match.group(1)) if match else 0
@@ -154,10 +187,7 @@ def read_marker(line: str, *, is_heading: bool | None = None) -> Marker | None:
     level = heading_level(line)
     if is_heading is None:
         is_heading = level > 0
-    if "<" in line:  # an anchor for links to the label: ### <a id="q2b"></a>Question 2.b
-        line = _EMPTY_ANCHOR.sub("", line)
-    if is_heading and "](" in line:  # a heading that links somewhere: ### [Question 3.a](#q3a)
-        line = _LINK.sub(r"\1", line)
+    line = _unwrap(line, is_heading)
     raw = strip_markdown(line)
     if not raw:
         return None
