@@ -199,6 +199,9 @@ STYLES: dict[str, Style] = {
     "labels-callout": _labels(lambda ids, rest, level: f"> [!NOTE] Question {ids}{_rest(rest)}"),
     "labels-escaped": _labels(  # pandoc's markdown export
         lambda ids, rest, level: f"Question {ids.replace('.', chr(92) + '.')}{_rest(rest)}"),
+    "labels-paren": _labels(  # "Question 2(a)", as English statements number them
+        lambda ids, rest, level: "Question " + " and ".join(
+            f"{i.split('.')[0]}({i.split('.')[1]})" for i in ids.split(" et ")) + _rest(rest)),
     "labels-no-dot": _labels(
         lambda ids, rest, level: f"Question {ids.replace('.', '')}{_rest(rest)}"),
     "labels-emoji-heading": _labels(

@@ -92,6 +92,17 @@ QUESTIONS = [
     ("==Question 3.a==", ("3.a",), "Question 3.a"),
     ("[Question 3.b :]{.underline}", ("3.b",), "Question 3.b"),
     ("###Question 4.a", ("4.a",), "Question 4.a"),
+    # a letter in brackets after the number; the exercise then the question
+    ("Question 2(a)", ("2.a",), "Question 2(a)"),
+    ("### 2 (b) Lancer alpine", ("2.b",), "2 (b)"),
+    ("Q2(a) & 2(b)", ("2.a", "2.b"), "Q2(a) & 2(b)"),
+    ("Exercise 2 – Part (c)", ("2.c",), "Exercise 2 – Part (c)"),
+    ("Exercice 4, question a :", ("4.a",), "Exercice 4, question a :"),
+    ("Ex 2 - Q1", ("2.1",), "Ex 2 - Q1"),
+    # merged ids: "and" is no id d, "3 a et 3 b" is 3.a and 3.b
+    ("Question 2.a and 2.b", ("2.a", "2.b"), "Question 2.a and 2.b"),
+    ("question 3 a et 3 b", ("3.a", "3.b"), "question 3 a et 3 b"),
+    ("Question 4 b) et 4 c)", ("4.b", "4.c"), "Question 4 b) et 4 c"),
 ]
 
 
@@ -287,6 +298,7 @@ NOT_MARKERS = [
     "#include <stdio.h>",
     "<b>Important</b> : le port 8000",
     "> [!NOTE] Le conteneur redémarre",
+    "Version 3(a) du fichier",
 ]
 
 

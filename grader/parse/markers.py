@@ -69,15 +69,16 @@ _QWORD = (r"(?:r[eé]ponses?\s+(?:[àa]\s+la\s+)?questions?|answers?\s+to\s+(?:t
           r"|q(?:u[a-z]{0,3}s?[a-z]{0,4}ti?o[a-z]{0,3}s?)?|r[eé]ponses?|answer|t[aâ]ches?|tasks?)")
 _SUB = r"(?:[a-h]|\d{1,2})"
 _SEP = r"\s*[.\-_/]?\s*"
-_ID_PREFIX = r"(?:\d{1,2}\s*[.\-]\s*|\d{1,2}(?=[a-h]))?"
-"""The number before a later merged id: "2.a et 2.b", "3a et 3b", or none ("2.a et b")."""
-_MERGED = rf"((?:\s*(?:[-,&/+]|et|and)\s*{_ID_PREFIX}[a-h](?![^\W_]))*)"
+_ID_PREFIX = r"(?:\d{1,2}\s*[.\-]\s*|\d{1,2}(?=[a-h])|\d{1,2}\s(?=[a-h](?![^\W_])))?"
+"""The number before a later merged id: "2.a et 2.b", "3a et 3b", "3 a et 3 b", or none
+("2.a et b")."""
+_MERGED = rf"((?:\)?\s*(?:[-,&/+]|et|and)\s*{_ID_PREFIX}[a-h](?![^\W_]))*)"
 """The ids merged after a first one ("- 4.c", "et 6.b", "/2.b"), letters only."""
 # After an id, no letter or digit of any script: "5.a - Démarrage" is 5.a with a title, not
 # 5.a and 5.d ("d" followed by "é"; an ASCII-only check let it through).
 _QUESTION = re.compile(
     rf"^{_QWORD}\s*[:.\-n°#]*\s*(\d{{1,2}}){_SEP}({_SUB})(?![^\W_])"
-    rf"((?:\s*(?:[-,&/+]|et|and|&)\s*{_ID_PREFIX}{_SUB}(?![^\W_]))*)"
+    rf"((?:\)?\s*(?:[-,&/+]|et|and|&)\s*{_ID_PREFIX}{_SUB}(?![^\W_]))*)"
 )
 # A bare id at the start of a line: "2.a", "2.A :", "2-a", "2a)", "2. a)". A space
 # between number and letter is only allowed when a bracket or colon closes the id,
@@ -116,7 +117,10 @@ _LETTER = re.compile(r"^\(?([a-h])\s*[)\]](?!\])|^([a-h])\s*[.:-](?:\s|$)"
 # After "Exercice 2": a letter ("Exercice 2.a", "Exo 2 a)", "Exercice 2 Question a"), not
 # the start of a sentence ("Exercice 2 : A. Dupont", "Exercice 2 : a-t-il …").
 _EXERCISE_LETTER = re.compile(rf"(?:[.\-]([a-h]){_LETTER_END}|\s+\(?([a-h])\)"
-                              rf"|\s*[-:]?\s*(?:questions?|q)\s+\(?([a-h]){_LETTER_END})")
+                              rf"|\s*[-:,]?\s*(?:questions?|q|parts?|partie)\s*\(?([a-h])"
+                              rf"{_LETTER_END}"
+                              rf"|\s*[-:,]?\s*(?:questions?|q)\s*([1-9])(?![^\W_]|\s*[.,]\d))")
+"""Also "Exercise 2 – Part (a)", "Exercice 2, question a" and, by its number, "Ex 2 - Q1"."""
 # "### 2a", "### 2a - titre": an id without its dot, on headings and bold lines only;
 # "2e" and "4h" only alone ("2e - essai" is deuxième, "4h - fin" a time).
 _GLUED_BARE = re.compile(
@@ -126,6 +130,7 @@ _NUMBERED = re.compile(r"^(\d{1,2}|[ivx]{1,4})\s*[.)\-:]\s*(?=\S)"
                        r"|^(\d{1,2}|[ivx]{1,4})\s*[.)\-:]?$")
 _NUMBERED_SUB = re.compile(r"^(\d{1,2})\.([1-9])\.?(?=\s|$|[:)\-–—])")
 _HEADING = re.compile(r"^\s*(#{1,6})\s")
+_PAREN_SUB = re.compile(r"(\d)(\s?)\(([a-h])\)")
 _EMPTY_ANCHOR = re.compile(r"<a\s[^>]*>\s*</a>\s*", re.IGNORECASE)
 _LINK = re.compile(r"\[([^\]]+)\]\([^)\s]*\)")
 """A link's text: only on headings, so that a table of contents ("- [Question 2.a](#q2a)")
@@ -172,7 +177,7 @@ def heading_level(line: str) -> int:
 
 def _subs(first: str, tail: str) -> tuple[str, ...]:
     subs = [first.lower()]
-    for sub in re.findall(rf"{_ID_PREFIX}({_SUB})(?![^\W_])", tail):
+    for sub in re.findall(rf"(?<![^\W_]){_ID_PREFIX}({_SUB})(?![^\W_])", tail):  # not "and"'s d
         if sub.lower() not in subs:
             subs.append(sub.lower())
     return tuple(subs)
@@ -196,6 +201,8 @@ def read_marker(line: str, *, is_heading: bool | None = None) -> Marker | None:
     text = raw[:300].lower()
     if not text.isascii():  # the quotes and dashes to unify are all non-ASCII
         text = text.translate(_ONE_TO_ONE)
+    if "(" in text:  # "Question 2(a)" read as "Question 2.a)", offsets kept
+        text = _PAREN_SUB.sub(lambda m: f"{m.group(1)}{m.group(2)}.{m.group(3)})", text)
     glued = _GLUED_ID.match(raw)
     if glued:
         return Marker(MarkerKind.QUESTION, int(glued.group(1)), (glued.group(2).lower(),),
@@ -218,7 +225,7 @@ def read_marker(line: str, *, is_heading: bool | None = None) -> Marker | None:
         sub = _EXERCISE_LETTER.match(text, match.end())
         if number is not None and sub is not None:
             return Marker(MarkerKind.QUESTION, number,
-                          (sub.group(1) or sub.group(2) or sub.group(3),),
+                          (sub.group(1) or sub.group(2) or sub.group(3) or sub.group(4),),
                           label=raw[: sub.end()].strip(), rest=_rest(raw, text, sub.end()),
                           heading_level=level)
         if number is not None:
@@ -264,9 +271,11 @@ def _id_marker(match: re.Match[str], raw: str, text: str, level: int, first: str
                tail: str) -> Marker:
     """The question marker of an id matched at the start of ``text`` (its exercise number
     in group 1)."""
+    end = match.end()
+    if raw[end:end + 1] == ")" and raw.count("(", 0, end) > raw.count(")", 0, end):
+        end += 1  # "Question 2(a)": the bracket closes the label
     return Marker(MarkerKind.QUESTION, int(match.group(1)), _subs(first, tail),
-                  label=raw[: match.end()].strip(), rest=_rest(raw, text, match.end()),
-                  heading_level=level)
+                  label=raw[:end].strip(), rest=_rest(raw, text, end), heading_level=level)
 
 
 def _all_bold(line: str) -> bool:
