@@ -92,6 +92,34 @@ def _labels(write: Callable[[str, str, int], str | None]) -> Style:
     return style
 
 
+def _in_exercise(write: Callable[[str, str, int], str | None]) -> Style:
+    """Like ``_labels``, for a label whose exercise the nearest exercise label above it
+    announces (``Exercice 2``): the styles that drop the exercise number from question
+    labels, which a reader can then still place."""
+    def style(report: PlainReport) -> str:
+        lines = list(report.lines)
+        exercises = sorted((i, m.exercise) for i, m, _ in report.markers(MarkerKind.EXERCISE))
+        for i, marker, level in report.markers(MarkerKind.QUESTION):
+            above = [number for j, number in exercises if j < i]
+            if len(marker.ids) != 1 or not above or above[-1] != marker.exercise:
+                continue
+            new = write(marker.ids[0], marker.rest, level)
+            if new is not None:
+                quoted = lines[i].lstrip().startswith(">")
+                lines[i] = f"> {new}" if quoted and not new.startswith(">") else new
+        return "\n".join(lines)
+    return style
+
+
+def _question_number(question: str, rest: str, level: int) -> str | None:
+    """``## Question 2`` for 2.b: questions numbered within their exercise."""
+    sub = question.partition(".")[2]
+    if len(sub) != 1 or sub not in "abcdefgh":
+        return None
+    heading = f"{'#' * level} " if level else ""
+    return f"{heading}Question {'abcdefgh'.index(sub) + 1}{_rest(rest)}"
+
+
 def _rest(rest: str) -> str:
     return f" {rest}" if rest else ""
 
@@ -202,6 +230,7 @@ STYLES: dict[str, Style] = {
     "labels-paren": _labels(  # "Question 2(a)", as English statements number them
         lambda ids, rest, level: "Question " + " and ".join(
             f"{i.split('.')[0]}({i.split('.')[1]})" for i in ids.split(" et ")) + _rest(rest)),
+    "labels-number-in-exercise": _in_exercise(_question_number),
     "labels-no-dot": _labels(
         lambda ids, rest, level: f"Question {ids.replace('.', '')}{_rest(rest)}"),
     "labels-emoji-heading": _labels(

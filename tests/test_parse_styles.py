@@ -1100,3 +1100,44 @@ def test_a_reports_own_section_numbers_are_not_question_labels(tp1: Rubric) -> N
     text = NUMBERED_QUESTIONS.replace("### 3.3 Build", "### 3.3 Build\n\n### 3.4 Bilan")
     report = parse_text(text, tp1)
     assert all(answer.found_by != "label" for answer in report.answers)
+
+
+# Questions numbered within each exercise: "## Question 1", "## Question 2" … under
+# "# Exercice 2", the first question of an exercise possibly left out.
+
+PER_EXERCISE = """\
+# Exercice 2
+
+## Question 1
+
+Une image est un modèle figé ; un conteneur en est une instance active.
+
+## Question 2
+
+![](captures/run.png)
+
+## Question 3
+
+![](captures/ps.png)
+
+# Exercice 3
+
+## Question 2
+
+![](captures/dockerfile.png)
+
+## Question 3
+
+![](captures/build.png)
+"""
+
+
+def test_questions_numbered_within_each_exercise(tp1: Rubric) -> None:
+    """"Question 1" under exercise 2 is 2.a, not exercise 1 nor a second exercise 2."""
+    report = parse_text(PER_EXERCISE, tp1)
+    text = PER_EXERCISE
+    assert graded_starts(report) == {
+        "2.a": line_of(text, "## Question 1"), "2.b": line_of(text, "## Question 2"),
+        "2.c": line_of(text, "## Question 3"),
+        "3.b": line_of(text, "## Question 2", occurrence=2),
+        "3.c": line_of(text, "## Question 3", occurrence=2)}

@@ -163,6 +163,39 @@ def _numbered_questions(units: Sequence[Unit], rubric: Rubric) -> bool:
     return 2 * complete >= len(by_exercise)
 
 
+def _bare_numbers_count_questions(units: Sequence[Unit], rubric: Rubric) -> bool:
+    """Whether ``Question 1``, ``Question 2`` … under each ``Exercice N`` number that
+    exercise's questions: after each exercise label they never go down nor past its
+    number of questions, in most exercises they start at 1 (a question left out may
+    skip it), and some exercise has two. Otherwise a bare number is an exercise or a
+    question by its context (``Question 2 :`` opening exercise 2)."""
+    by_exercise: dict[int, list[int]] = {}
+    exercise: int | None = None
+    level = 0  # the exercise labels' heading level
+    for unit in units:
+        marker = unit.marker
+        if marker is None:
+            continue
+        if marker.kind is MarkerKind.EXERCISE and marker.exercise is not None:
+            exercise, level = marker.exercise, unit.heading_level
+        elif marker.kind is MarkerKind.QUESTION:
+            exercise = marker.exercise
+        elif marker.kind is MarkerKind.BARE_QUESTION and marker.number is not None:
+            if 0 < unit.heading_level <= level:  # "## Question 5" as exercise 5's heading
+                exercise = marker.number
+            elif exercise is None:
+                return False
+            else:
+                by_exercise.setdefault(exercise, []).append(marker.number)
+    if not any(len(numbers) >= 2 for numbers in by_exercise.values()):
+        return False
+    for number, numbers in by_exercise.items():
+        count = len(rubric.exercise_questions(number))
+        if max(numbers) > count or any(b < a for a, b in pairwise(numbers)):
+            return False
+    return 2 * sum(numbers[0] == 1 for numbers in by_exercise.values()) >= len(by_exercise)
+
+
 def _map_sub(rubric: Rubric, exercise: int, sub: str) -> str | None:
     """``8.1`` means 8.a when exercise 8's questions have letters."""
     if sub.isdigit():
@@ -178,6 +211,7 @@ def _map_sub(rubric: Rubric, exercise: int, sub: str) -> str | None:
 def sections(units: Sequence[Unit], rubric: Rubric) -> list[_Section]:
     level_of_exercises = _exercise_level(units, rubric)
     numbered = _numbered_questions(units, rubric)
+    bare_questions = _bare_numbers_count_questions(units, rubric)
     current = _Section(closed=False, exercise=None)
     out = [current]
     exercise: int | None = None
@@ -248,17 +282,15 @@ def sections(units: Sequence[Unit], rubric: Rubric) -> list[_Section]:
             marker_exercise = marker.exercise
         if kind is MarkerKind.BARE_QUESTION and marker.number is not None:
             number = marker.number
-            as_exercise = (
-                exercise is None or number == exercise
-                or (unit.heading_level > 0 and exercise_level > 0
-                    and unit.heading_level <= exercise_level)
-                or _map_sub(rubric, exercise, str(number)) is None
-            )
+            question_id = (_map_sub(rubric, exercise, str(number)) if exercise is not None
+                           else None)
+            as_exercise = (question_id is None
+                           or (unit.heading_level > 0 and exercise_level > 0
+                               and unit.heading_level <= exercise_level)
+                           or (number == exercise and not bare_questions))
             if as_exercise:
                 kind, marker_exercise = MarkerKind.EXERCISE, number
             else:
-                assert exercise is not None
-                question_id = _map_sub(rubric, exercise, str(number))
                 assert question_id is not None
                 current = start_closed((question_id,), unit, "label")
                 continue
