@@ -132,6 +132,8 @@ def test_question_marker_keeps_what_follows() -> None:
 
 EXERCISES = [
     ("**EXERCICE 3 :**", 3),
+    ("## TP1 - Ex 2", 2),
+    ("## TP1 – Exo 3 : Construire", 3),
     ("## Exercice 2 : Premiers pas avec Docker", 2),
     ("# Exercice 3 – Construire", 3),
     ("Exercice2", 2),
@@ -299,6 +301,7 @@ NOT_MARKERS = [
     "<b>Important</b> : le port 8000",
     "> [!NOTE] Le conteneur redémarre",
     "Version 3(a) du fichier",
+    "TP1 - Exemple 2",
 ]
 
 

@@ -219,8 +219,10 @@ def read_marker(line: str, *, is_heading: bool | None = None) -> Marker | None:
     if match:
         return _id_marker(match, raw, text, level, match.group(2), match.group(3))
     match = _EXERCISE.match(text)
-    if match and (match.group(1) in _EXERCISE_WORDS if match.start(1) else
-                  _is_exercise_word(match.group(1))):
+    # After a number of the student's ("1) Exemple 2") only the word itself; after the
+    # lab's name ("TP1 - Ex 2") its short forms too.
+    if match and (_is_exercise_word(match.group(1)) if not match.start(1)
+                  or text.startswith("tp") else match.group(1) in _EXERCISE_WORDS):
         number = _to_int(match.group(2))
         sub = _EXERCISE_LETTER.match(text, match.end())
         if number is not None and sub is not None:
