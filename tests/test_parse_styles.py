@@ -1141,3 +1141,44 @@ def test_questions_numbered_within_each_exercise(tp1: Rubric) -> None:
         "2.c": line_of(text, "## Question 3"),
         "3.b": line_of(text, "## Question 2", occurrence=2),
         "3.c": line_of(text, "## Question 3", occurrence=2)}
+
+
+# Questions as a numbered list under each exercise heading.
+
+LISTED = """\
+## Exercice 2
+
+1. Une image est un modèle figé ; un conteneur en est une instance active.
+2. ![](captures/run.png)
+3. ![](captures/ps.png)
+4. ![](captures/shell.png)
+
+## Exercice 3
+
+1. Le fichier app.py définit la route de santé.
+2. ![](captures/dockerfile.png)
+3. ![](captures/build.png)
+"""
+
+
+def test_numbered_items_under_exercises_are_their_questions(tp1: Rubric) -> None:
+    report = parse_text(LISTED, tp1)
+    text = LISTED
+    assert graded_starts(report) == {
+        "2.a": line_of(text, "1. Une image"), "2.b": line_of(text, "2. ![]"),
+        "2.c": line_of(text, "3. ![]"), "2.d": line_of(text, "4. ![]"),
+        "3.a": line_of(text, "1. Le fichier"),
+        "3.b": line_of(text, "2. ![](captures/dockerfile"),
+        "3.c": line_of(text, "3. ![](captures/build")}
+
+
+def test_lists_inside_labelled_answers_label_nothing(tp1: Rubric) -> None:
+    """Steps listed in a labelled answer, and a list whose numbering is the student's
+    own (five items in exercise 3, which has three questions), stay answers' text."""
+    labelled = LISTED.replace("## Exercice 2\n", "## Exercice 2\n\nQuestion 2.a :\n")
+    report = parse_text(labelled, tp1)
+    assert graded_starts(report)["2.a"] == line_of(labelled, "Question 2.a")
+    assert "2.b" not in graded_starts(report) or report.answer("2.b").found_by != "label"
+    own = LISTED.replace("3. ![](captures/build.png)",
+                         "3. ![](captures/build.png)\n4. Bilan\n5. Suite")
+    assert all(a.found_by != "label" for a in parse_text(own, tp1).answers)

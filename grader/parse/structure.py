@@ -196,6 +196,41 @@ def _bare_numbers_count_questions(units: Sequence[Unit], rubric: Rubric) -> bool
     return 2 * sum(numbers[0] == 1 for numbers in by_exercise.values()) >= len(by_exercise)
 
 
+def _item_labels(units: Sequence[Unit], rubric: Rubric) -> dict[int, str]:
+    """Numbered list items that label questions (unit start → question id): under
+    ``Exercice 2`` with no label of its own, ``1.`` ``2.`` … are 2.a, 2.b …, when the
+    whole report numbers so: in each exercise the items count 1, 2, 3 … from its label,
+    never past its number of questions, at least two exercises have them, and most end
+    on their last question. Lists inside labelled answers are never read so."""
+    items: dict[int, list[tuple[int, int]]] = {}  # exercise → (unit start, number)
+    exercise: int | None = None
+    labelled: set[int] = set()
+    for unit in units:
+        marker = unit.marker
+        if marker is not None and marker.kind is MarkerKind.EXERCISE:
+            exercise = marker.exercise
+        elif marker is not None and marker.kind is not MarkerKind.NUMBER:
+            if exercise is not None:
+                labelled.add(exercise)
+        elif exercise is not None and exercise not in labelled and not unit.quoted:
+            item = _list_item(unit)
+            if item is not None and item[0] == 0:
+                items.setdefault(exercise, []).append((unit.start, item[1]))
+    found = {number: runs for number, runs in items.items() if number not in labelled}
+    if len(found) < 2:
+        return {}
+    complete = 0
+    for number, runs in found.items():
+        count = len(rubric.exercise_questions(number))
+        if [n for _, n in runs] != list(range(1, len(runs) + 1)) or len(runs) > count:
+            return {}
+        complete += len(runs) == count
+    if 2 * complete < len(found):
+        return {}
+    return {start: rubric.exercise_questions(number)[n - 1].id
+            for number, runs in found.items() for start, n in runs}
+
+
 def _map_sub(rubric: Rubric, exercise: int, sub: str) -> str | None:
     """``8.1`` means 8.a when exercise 8's questions have letters."""
     if sub.isdigit():
@@ -212,6 +247,7 @@ def sections(units: Sequence[Unit], rubric: Rubric) -> list[_Section]:
     level_of_exercises = _exercise_level(units, rubric)
     numbered = _numbered_questions(units, rubric)
     bare_questions = _bare_numbers_count_questions(units, rubric)
+    item_labels = _item_labels(units, rubric)
     current = _Section(closed=False, exercise=None)
     out = [current]
     exercise: int | None = None
@@ -242,6 +278,13 @@ def sections(units: Sequence[Unit], rubric: Rubric) -> list[_Section]:
             current = start_open(exercise, unit)
             continue
         marker = unit.marker
+        if unit.start in item_labels:
+            # The item's number is its label, its line the answer's first (no marker: the
+            # units are shared by every lab the report is tried against).
+            current = start_closed((item_labels[unit.start],), unit, "label")
+            current.label = unit.text.split(None, 1)[0]
+            current.marker_unit = current.item = None  # the next item: the next question
+            continue
         if current.closed and current.item is not None and marker is None:
             # A label that opens a numbered item whose answer is indented under it ends
             # at the list's next item ("3. Rendu : …" after "2. Question 8.b:"), which
