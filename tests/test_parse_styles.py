@@ -1182,3 +1182,28 @@ def test_lists_inside_labelled_answers_label_nothing(tp1: Rubric) -> None:
     own = LISTED.replace("3. ![](captures/build.png)",
                          "3. ![](captures/build.png)\n4. Bilan\n5. Suite")
     assert all(a.found_by != "label" for a in parse_text(own, tp1).answers)
+
+
+HTML_LABELS = """\
+<h2>Exercice 2</h2>
+
+<h3>Question 2.a</h3>
+
+Une image est un modèle figé ; un conteneur en est une instance active.
+
+<div class="alert alert-info"><b>Question 2.b</b></div>
+
+![](captures/run.png)
+
+<p align="center"><img src="captures/ps.png" width="600"></p>
+"""
+
+
+def test_one_line_html_labels(tp1: Rubric) -> None:
+    """Labels written as HTML elements (exports of notebooks, hand-written READMEs);
+    a screenshot's HTML stays a screenshot."""
+    report = parse_text(HTML_LABELS, tp1)
+    text = HTML_LABELS
+    assert graded_starts(report) == {"2.a": line_of(text, "<h3>Question 2.a"),
+                                     "2.b": line_of(text, "<div class")}
+    assert report.answer("2.b").lines[1] == line_of(text, '<p align="center">')

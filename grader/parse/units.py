@@ -279,6 +279,8 @@ def build_units(text: str) -> list[Unit]:
                                     else CodeOrigin.INDENTED, block.info or None))
         elif block.kind == "table" and (rows := _answer_rows(block, lines)):
             units.extend(rows)
+        elif block.kind == "html" and (label := _html_label(block, lines)) is not None:
+            units.append(label)
         elif block.kind in ("table", "html", "rule"):
             other = {"table": UnitKind.TABLE, "html": UnitKind.HTML,
                      "rule": UnitKind.RULE}[block.kind]
@@ -324,6 +326,33 @@ def build_units(text: str) -> list[Unit]:
             and units[0].marker is None:
         units[0].is_title = True
     return units
+
+
+_HTML_TAG = re.compile(r"<[^>]*>")
+_HTML_HEADING = re.compile(r"^\s*(?:>\s*)*<h([1-6])\b", re.IGNORECASE)
+_HTML_LABELS = (MarkerKind.QUESTION, MarkerKind.EXERCISE)
+
+
+def _html_label(block: _Block, lines: list[str]) -> Unit | None:
+    """A one-line HTML element that is a label (``<h3>Question 2.a</h3>``,
+    ``<summary>Question 2.a</summary>``, ``<div class="alert"><b>Exercice 2</b></div>``):
+    a heading or text unit with its marker. Screenshots and layout stay HTML."""
+    if block.end - block.start != 1:
+        return None
+    line = lines[block.start]
+    words = _HTML_TAG.sub(" ", _unquote(line, block.quoted)).strip()
+    if not words or len(words) > _MAX_LINE:
+        return None
+    heading = _HTML_HEADING.match(line)
+    marker = read_marker(words, is_heading=heading is not None)
+    if (marker is None or marker.kind not in _HTML_LABELS
+            or not all(sub.isalpha() for sub in marker.subs)):  # "<p>Q12</p>" is no 1.2
+        return None
+    if heading is None:
+        return Unit(UnitKind.TEXT, block.start, block.start, line, quoted=block.quoted,
+                    marker=marker)
+    return Unit(UnitKind.HEADING, block.start, block.start, line, quoted=block.quoted,
+                heading_level=int(heading.group(1)), marker=marker)
 
 
 _FIRST_CELL = re.compile(r"^\s*\|?\s*((?:[^|\\]|\\.)*?)\s*\|(.*?)\|?\s*$")
