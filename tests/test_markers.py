@@ -94,6 +94,8 @@ QUESTIONS = [
     ("###Question 4.a", ("4.a",), "Question 4.a"),
     # a letter in brackets after the number; the exercise then the question
     ("Question 2(a)", ("2.a",), "Question 2(a)"),
+    ("Question (2.a) : texte", ("2.a",), "Question (2.a)"),
+    ("### Question [3.b]", ("3.b",), "Question [3.b]"),
     ("### 2 (b) Lancer alpine", ("2.b",), "2 (b)"),
     ("Q2(a) & 2(b)", ("2.a", "2.b"), "Q2(a) & 2(b)"),
     ("Exercise 2 – Part (c)", ("2.c",), "Exercise 2 – Part (c)"),

@@ -77,7 +77,7 @@ _MERGED = rf"((?:\)?\s*(?:[-,&/+]|et|and)\s*{_ID_PREFIX}[a-h](?![^\W_]))*)"
 # After an id, no letter or digit of any script: "5.a - Démarrage" is 5.a with a title, not
 # 5.a and 5.d ("d" followed by "é"; an ASCII-only check let it through).
 _QUESTION = re.compile(
-    rf"^{_QWORD}\s*[:.\-n°#]*\s*(\d{{1,2}}){_SEP}({_SUB})(?![^\W_])"
+    rf"^{_QWORD}\s*[:.\-n°#]*\s*[(\[]?(\d{{1,2}}){_SEP}({_SUB})(?![^\W_])"
     rf"((?:\)?\s*(?:[-,&/+]|et|and|&)\s*{_ID_PREFIX}{_SUB}(?![^\W_]))*)"
 )
 # A bare id at the start of a line: "2.a", "2.A :", "2-a", "2a)", "2. a)". A space
@@ -130,6 +130,7 @@ _NUMBERED = re.compile(r"^(\d{1,2}|[ivx]{1,4})\s*[.)\-:]\s*(?=\S)"
                        r"|^(\d{1,2}|[ivx]{1,4})\s*[.)\-:]?$")
 _NUMBERED_SUB = re.compile(r"^(\d{1,2})\.([1-9])\.?(?=\s|$|[:)\-–—])")
 _HEADING = re.compile(r"^\s*(#{1,6})\s")
+_OPENING = str.maketrans(")]", "([")
 _PAREN_SUB = re.compile(r"(\d)(\s?)\(([a-h])\)")
 _EMPTY_ANCHOR = re.compile(r"<a\s[^>]*>\s*</a>\s*", re.IGNORECASE)
 _LINK = re.compile(r"\[([^\]]+)\]\([^)\s]*\)")
@@ -274,8 +275,10 @@ def _id_marker(match: re.Match[str], raw: str, text: str, level: int, first: str
     """The question marker of an id matched at the start of ``text`` (its exercise number
     in group 1)."""
     end = match.end()
-    if raw[end:end + 1] == ")" and raw.count("(", 0, end) > raw.count(")", 0, end):
-        end += 1  # "Question 2(a)": the bracket closes the label
+    closing = raw[end:end + 1]
+    if closing and closing in ")]" and \
+            raw.count(closing.translate(_OPENING), 0, end) > raw.count(closing, 0, end):
+        end += 1  # "Question 2(a)", "Question (2.a)": the bracket closes the label
     return Marker(MarkerKind.QUESTION, int(match.group(1)), _subs(first, tail),
                   label=raw[:end].strip(), rest=_rest(raw, text, end), heading_level=level)
 
