@@ -18,8 +18,10 @@ AUDIENCES: tuple[str, ...] = ("student", "instructor")
 """Who a page is for. ``student``: what may be sent to the student. ``instructor``: adds the
 rubric's expected answers and hidden notes, grader details, and (dashboard) the students'
 names and extras."""
-IMAGE_MARKUP = re.compile(r"!\[[^\]]*\]\([^)]*\)|!\[\[[^\]]*\]\]|<img\b[^>]*>?", re.IGNORECASE)
-"""Image references in markdown, Obsidian and HTML form: markup, not the student's words."""
+IMAGE_MARKUP = re.compile(r"!\[[^\]]*\]\([^)]*\)|!\[\[[^\]]*\]\]|!\[[^\]]*\]\[[^\]]*\]"
+                          r"|<img\b[^>]*>?", re.IGNORECASE)
+"""Image references in markdown (inline or reference-style), Obsidian and HTML form:
+markup, not the student's words."""
 
 
 class Severity(StrEnum):

@@ -1207,3 +1207,21 @@ def test_one_line_html_labels(tp1: Rubric) -> None:
     assert graded_starts(report) == {"2.a": line_of(text, "<h3>Question 2.a"),
                                      "2.b": line_of(text, "<div class")}
     assert report.answer("2.b").lines[1] == line_of(text, '<p align="center">')
+
+
+def test_reference_style_screenshots_resolve(tmp_path, tp1: Rubric) -> None:
+    """``![capture][ps]`` with ``[ps]: captures/ps.png`` at the end of the report (some
+    editors write links so) is the screenshot it names, in the answer it stands in."""
+    (tmp_path / "captures").mkdir()
+    (tmp_path / "captures" / "ps.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 32)
+    (tmp_path / "rapport.md").write_text(
+        "## Exercice 2\n\n### Question 2.a\n\nUne image est un modèle figé.\n\n"
+        "### Question 2.c\n\n![capture][ps]\n\n"
+        "### Question 2.d\n\n![Shell][]\n\n[ps]: captures/ps.png\n[shell]: captures/sh.png\n",
+        encoding="utf-8")
+    report = parse_report(read_submission(tmp_path), [tp1], forced=tp1)
+    (image,) = report.answer("2.c").images
+    assert (image.src, image.status, image.path) == ("captures/ps.png", ImageStatus.FOUND,
+                                                     "captures/ps.png")
+    (missing,) = report.answer("2.d").images
+    assert (missing.src, missing.status) == ("captures/sh.png", ImageStatus.MISSING)

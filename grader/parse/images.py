@@ -27,6 +27,8 @@ _HTML = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*"
                    re.IGNORECASE)
 _HTML_ALT = re.compile(r"\balt\s*=\s*(?:\"([^\"]*)\"|'([^']*)')", re.IGNORECASE)
 _WIKI = re.compile(r"!\[\[(?P<name>[^\]|#]+)(?:[#|][^\]]*)?\]\]")
+_REFERENCE = re.compile(r"!\[(?P<alt>[^\]]*)\]\[(?P<label>[^\]]*)\]")
+_DEFINITION = re.compile(r"^ {0,3}\[(?P<label>[^\]]+)\]:\s*(?:<(?P<angle>[^>]+)>|(?P<src>\S+))")
 _REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.\-]*:)?//", re.IGNORECASE)
 
 
@@ -39,7 +41,11 @@ class RawImageRef:
 
 
 def find_image_refs(lines: Iterable[str], *, first_line: int = 1) -> list[RawImageRef]:
-    """Every image reference, in order, with the 1-based line it is on."""
+    """Every image reference, in order, with the 1-based line it is on. A reference-style
+    image (``![capture][1]``, ``[1]: captures/ps.png`` further down, as some editors
+    write them) takes the path its label defines."""
+    lines = list(lines)
+    defined = _definitions(lines) if any("]:" in line for line in lines) else {}
     refs: list[RawImageRef] = []
     for number, line in enumerate(lines, start=first_line):
         if "!" not in line and "<" not in line:
@@ -48,6 +54,12 @@ def find_image_refs(lines: Iterable[str], *, first_line: int = 1) -> list[RawIma
         for match in _MARKDOWN.finditer(line):
             src = match.group("angle") or match.group("src") or ""
             found.append((match.start(), RawImageRef(src.strip(), match.group("alt"), number)))
+        if defined:
+            for match in _REFERENCE.finditer(line):
+                key = (match.group("label") or match.group("alt")).strip().lower()
+                if key in defined:
+                    found.append((match.start(),
+                                  RawImageRef(defined[key], match.group("alt"), number)))
         for match in _HTML.finditer(line):
             src = match.group("dq") or match.group("sq") or match.group("bare") or ""
             alt = _HTML_ALT.search(match.group(0))
@@ -58,6 +70,18 @@ def find_image_refs(lines: Iterable[str], *, first_line: int = 1) -> list[RawIma
             found.append((match.start(), RawImageRef(name, name, number, wiki=True)))
         refs.extend(ref for _, ref in sorted(found, key=lambda item: item[0]))
     return refs
+
+
+def _definitions(lines: Iterable[str]) -> dict[str, str]:
+    """Link reference definitions (``[1]: captures/ps.png``): label (lowercase) → path;
+    the first definition of a label wins, as in markdown."""
+    defined: dict[str, str] = {}
+    for line in lines:
+        match = _DEFINITION.match(line)
+        if match:
+            src = (match.group("angle") or match.group("src") or "").strip()
+            defined.setdefault(match.group("label").strip().lower(), src)
+    return defined
 
 
 class ImageResolver:
