@@ -1225,3 +1225,21 @@ def test_reference_style_screenshots_resolve(tmp_path, tp1: Rubric) -> None:
                                                      "captures/ps.png")
     (missing,) = report.answer("2.d").images
     assert (missing.src, missing.status) == ("captures/sh.png", ImageStatus.MISSING)
+
+
+def test_lettered_bullets_under_exercises_are_their_questions(tp1: Rubric) -> None:
+    """The same with ``- **a)**`` bullets: a letter in a bullet labels nothing on its
+    own ("- a) foo" lists things), but a report whose every exercise is so lettered
+    labels its questions by them."""
+    text = LISTED
+    for number, letter in (("1. ", "- **a)** "), ("2. ", "- **b)** "), ("3. ", "- **c)** "),
+                           ("4. ", "- **d)** ")):
+        text = text.replace(number, letter)
+    report = parse_text(text, tp1)
+    assert graded_starts(report) == {
+        "2.a": line_of(text, "- **a)** Une image"), "2.b": line_of(text, "- **b)** ![]"),
+        "2.c": line_of(text, "- **c)** ![]"), "2.d": line_of(text, "- **d)** ![]"),
+        "3.a": line_of(text, "- **a)** Le fichier"),
+        "3.b": line_of(text, "- **b)** ![](captures/dockerfile"),
+        "3.c": line_of(text, "- **c)** ![](captures/build")}
+    assert report.answer("2.b").label == "b)"

@@ -11,7 +11,7 @@ signature affinities (see ``signatures``).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -196,12 +196,26 @@ def _bare_numbers_count_questions(units: Sequence[Unit], rubric: Rubric) -> bool
     return 2 * sum(numbers[0] == 1 for numbers in by_exercise.values()) >= len(by_exercise)
 
 
-def _item_labels(units: Sequence[Unit], rubric: Rubric) -> dict[int, str]:
-    """Numbered list items that label questions (unit start → question id): under
-    ``Exercice 2`` with no label of its own, ``1.`` ``2.`` … are 2.a, 2.b …, when the
-    whole report numbers so: in each exercise the items count 1, 2, 3 … from its label,
-    never past its number of questions, at least two exercises have them, and most end
-    on their last question. Lists inside labelled answers are never read so."""
+_LETTER_ITEM = re.compile(r"( *)[-*+]\s+(?:\*\*|__)?([a-h])\s*[).](?:\*\*|__)?(?:\s|$)")
+
+
+def _letter_item(unit: Unit) -> tuple[int, int] | None:
+    """(indent, rank) of a text unit that opens a bullet with a letter (``- **b)** …``:
+    rank 2)."""
+    if unit.kind is not UnitKind.TEXT or unit.quoted:
+        return None
+    match = _LETTER_ITEM.match(unit.text)
+    return (len(match.group(1)), ord(match.group(2)) - ord("a") + 1) if match else None
+
+
+def _item_labels(units: Sequence[Unit], rubric: Rubric,
+                 read: Callable[[Unit], tuple[int, int] | None]) -> dict[int, str]:
+    """List items that label questions (unit start → question id): under ``Exercice 2``
+    with no label of its own, ``1.`` ``2.`` … (``read=_list_item``) or ``- a)``
+    ``- b)`` … (``_letter_item``) are 2.a, 2.b …, when the whole report numbers so: in
+    each exercise the items count 1, 2, 3 … from its label, never past its number of
+    questions, at least two exercises have them, and most end on their last question.
+    Lists inside labelled answers are never read so."""
     items: dict[int, list[tuple[int, int]]] = {}  # exercise → (unit start, number)
     exercise: int | None = None
     labelled: set[int] = set()
@@ -213,7 +227,7 @@ def _item_labels(units: Sequence[Unit], rubric: Rubric) -> dict[int, str]:
             if exercise is not None:
                 labelled.add(exercise)
         elif exercise is not None and exercise not in labelled and not unit.quoted:
-            item = _list_item(unit)
+            item = read(unit)
             if item is not None and item[0] == 0:
                 items.setdefault(exercise, []).append((unit.start, item[1]))
     found = {number: runs for number, runs in items.items() if number not in labelled}
@@ -247,7 +261,8 @@ def sections(units: Sequence[Unit], rubric: Rubric) -> list[_Section]:
     level_of_exercises = _exercise_level(units, rubric)
     numbered = _numbered_questions(units, rubric)
     bare_questions = _bare_numbers_count_questions(units, rubric)
-    item_labels = _item_labels(units, rubric)
+    item_labels = (_item_labels(units, rubric, _list_item)
+                   or _item_labels(units, rubric, _letter_item))
     current = _Section(closed=False, exercise=None)
     out = [current]
     exercise: int | None = None
@@ -282,7 +297,8 @@ def sections(units: Sequence[Unit], rubric: Rubric) -> list[_Section]:
             # The item's number is its label, its line the answer's first (no marker: the
             # units are shared by every lab the report is tried against).
             current = start_closed((item_labels[unit.start],), unit, "label")
-            current.label = unit.text.split(None, 1)[0]
+            opening = _ITEM.match(unit.text) or _LETTER_ITEM.match(unit.text)
+            current.label = opening.group(0).strip(" -*+_") if opening else None
             current.marker_unit = current.item = None  # the next item: the next question
             continue
         if current.closed and current.item is not None and marker is None:
