@@ -304,6 +304,9 @@ NOT_MARKERS = [
     "> [!NOTE] Le conteneur redémarre",
     "Version 3(a) du fichier",
     "TP1 - Exemple 2",
+    "Task 2",  # a Prefect task as often as a question
+    "Tâche 1 : upsert_csv",
+    "Task 1.2 terminée",
 ]
 
 

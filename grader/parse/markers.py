@@ -64,9 +64,9 @@ _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii":
           "x": 10, "xi": 11, "xii": 12}
 
 # "question", with typos seen in real reports (questio, questioin, quesiton), "q", "réponse"
-# (also "réponse à la question", "answer to question"), "tâche" and "task".
+# (also "réponse à la question", "answer to question").
 _QWORD = (r"(?:r[eé]ponses?\s+(?:[àa]\s+la\s+)?questions?|answers?\s+to\s+(?:the\s+)?questions?"
-          r"|q(?:u[a-z]{0,3}s?[a-z]{0,4}ti?o[a-z]{0,3}s?)?|r[eé]ponses?|answer|t[aâ]ches?|tasks?)")
+          r"|q(?:u[a-z]{0,3}s?[a-z]{0,4}ti?o[a-z]{0,3}s?)?|r[eé]ponses?|answer)")
 _SUB = r"(?:[a-h]|\d{1,2})"
 _SEP = r"\s*[.\-_/]?\s*"
 _ID_PREFIX = r"(?:\d{1,2}\s*[.\-]\s*|\d{1,2}(?=[a-h])|\d{1,2}\s(?=[a-h](?![^\W_])))?"
@@ -80,6 +80,9 @@ _QUESTION = re.compile(
     rf"^{_QWORD}\s*[:.\-n°#]*\s*[(\[]?(\d{{1,2}}){_SEP}({_SUB})(?![^\W_])"
     rf"((?:\)?\s*(?:[-,&/+]|et|and|&)\s*{_ID_PREFIX}{_SUB}(?![^\W_]))*)"
 )
+# "Tâche 2.a", "Task 2.a": with a letter only; a bare "Task 2" is a Prefect task as often.
+_TASK = re.compile(r"^(?:t[aâ]ches?|tasks?)\s*[:.\-n°#]*\s*(\d{1,2})\s*[.\-]?\s*([a-h])(?![^\W_])"
+                   + _MERGED)
 # A bare id at the start of a line: "2.a", "2.A :", "2-a", "2a)", "2. a)". A space
 # between number and letter is only allowed when a bracket or colon closes the id,
 # so that "3. a partir de" is not 3.a.
@@ -216,7 +219,7 @@ def read_marker(line: str, *, is_heading: bool | None = None) -> Marker | None:
     if match:  # both: (number, letter | letter, merged ids)
         return _id_marker(match, raw, text, level, match.group(2) or match.group(3),
                           match.group(4))
-    match = _BRACKETED_ID.match(text)
+    match = _BRACKETED_ID.match(text) or _TASK.match(text)
     if match:
         return _id_marker(match, raw, text, level, match.group(2), match.group(3))
     match = _EXERCISE.match(text)
