@@ -307,6 +307,7 @@ NOT_MARKERS = [
     "Task 2",  # a Prefect task as often as a question
     "Tâche 1 : upsert_csv",
     "Task 1.2 terminée",
+    "Tâche 1 a été exécutée avec succès",
 ]
 
 

@@ -1243,3 +1243,92 @@ def test_lettered_bullets_under_exercises_are_their_questions(tp1: Rubric) -> No
         "3.b": line_of(text, "- **b)** ![](captures/dockerfile"),
         "3.c": line_of(text, "- **c)** ![](captures/build")}
     assert report.answer("2.b").label == "b)"
+
+
+# Ordinary text that must not be read as labels by the report-wide numbering rules
+# (review of the label styles above).
+
+FALSE_LABELS = """\
+## 1. Introduction
+
+### 1.1 Contexte
+
+Ce rapport présente le TP.
+
+### 1.2 Environnement
+
+WSL2 et Docker Desktop.
+
+### 1.3 Organisation
+
+| Question | Statut |
+|---|---|
+| 2.a | fait |
+| 2.b | partiel |
+
+## Exercice 2
+
+### Question 2.a
+
+Une image est un modèle figé ; un conteneur en est une instance active.
+
+### Question 2.b
+
+![](captures/run.png)
+
+## Exercice 8
+
+### Question 8.a
+
+Récapitulatif des commandes :
+
+| Question | Commande |
+|---|---|
+| 4.a | docker run -p 8000:8000 simple-api |
+| 4.b | curl http://localhost:8000/health |
+
+Pour finir :
+Exécuter l’API FastAPI dans un conteneur Docker
+
+### Question 8.b
+
+Compose décrit tous les services dans un seul fichier.
+"""
+
+
+def test_a_reports_own_numbering_and_recap_tables_label_nothing(tp1: Rubric) -> None:
+    """An introduction numbered 1.1–1.3, a checklist table keyed by question, a table of
+    commands inside an answer and an earlier exercise's title quoted in it: every
+    answer stays at its own label."""
+    report = parse_text(FALSE_LABELS, tp1)
+    text = FALSE_LABELS
+    assert not any(a.found_by == "label" for a in report.answers if a.id.startswith("1."))
+    assert graded_starts(report) == {"2.a": line_of(text, "### Question 2.a"),
+                              "2.b": line_of(text, "### Question 2.b"),
+                              "8.a": line_of(text, "### Question 8.a"),
+                              "8.b": line_of(text, "### Question 8.b")}
+    assert report.answer("8.a").lines[1] == line_of(text, "Exécuter l’API")
+
+
+STEPS_IN_ANSWERS = """\
+## Exercice 2
+
+J'ai commencé par comparer une image et un conteneur :
+1. l'image est un modèle figé ;
+2. le conteneur en est une instance active ;
+3. plusieurs conteneurs peuvent venir d'une image.
+
+## Exercice 3
+
+Voici ce que j'ai fait :
+1. compléter app.py ;
+2. compléter le Dockerfile ;
+3. construire l'image avec docker build.
+"""
+
+
+def test_steps_listed_in_an_answer_label_nothing(tp1: Rubric) -> None:
+    """Numbered steps after the student's own sentence are an answer's content, even
+    when every exercise's list has as many items as it has questions."""
+    report = parse_text(STEPS_IN_ANSWERS, tp1)
+    assert all(answer.found_by != "label" for answer in report.answers)

@@ -81,8 +81,9 @@ _QUESTION = re.compile(
     rf"((?:\)?\s*(?:[-,&/+]|et|and|&)\s*{_ID_PREFIX}{_SUB}(?![^\W_]))*)"
 )
 # "Tâche 2.a", "Task 2.a": with a letter only; a bare "Task 2" is a Prefect task as often.
-_TASK = re.compile(r"^(?:t[aâ]ches?|tasks?)\s*[:.\-n°#]*\s*(\d{1,2})\s*[.\-]?\s*([a-h])(?![^\W_])"
-                   + _MERGED)
+_TASK = re.compile(r"^(?:t[aâ]ches?|tasks?)\s*[:.\-n°#]*\s*(\d{1,2})(?:\s*[.\-]\s*|(?=[a-h]))"
+                   r"([a-h])(?![^\W_])" + _MERGED)
+"""("Tâche 1 a été relancée" is no 1.a: the letter follows a dot, a dash or the number.)"""
 # A bare id at the start of a line: "2.a", "2.A :", "2-a", "2a)", "2. a)". A space
 # between number and letter is only allowed when a bracket or colon closes the id,
 # so that "3. a partir de" is not 3.a.

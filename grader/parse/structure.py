@@ -58,6 +58,11 @@ class _Section:
 _ITEM = re.compile(r"( *)(\d{1,2})[.)]\s")
 
 
+def _table_row(unit: Unit) -> bool:
+    """A text unit that is a row of a table of answers (``| 2.a | … |``)."""
+    return unit.kind is UnitKind.TEXT and unit.text.lstrip(" >").startswith("|")
+
+
 def _list_item(unit: Unit) -> tuple[int, int] | None:
     """(indent, number) of a text unit that opens an ordered-list item."""
     if unit.kind is not UnitKind.TEXT or unit.quoted:
@@ -88,6 +93,7 @@ def _exercise_level(units: Sequence[Unit], rubric: Rubric) -> int | None:
     return None
 
 
+_LIST_MARK = re.compile(r"\s*(?:[-*+•]|\d{1,2}[.)])\s")
 EXERCISE_TITLE_THRESHOLD = 90
 """How close a heading must be to an exercise's title to open that exercise."""
 
@@ -101,7 +107,8 @@ def _exercise_titled(unit: Unit, rubric: Rubric) -> int | None:
     processor has no headings, and a sentence that merely uses the title's words
     ("pour démarrer un mini-système multi-conteneurs, …") opens nothing."""
     heading = unit.kind is UnitKind.HEADING
-    if not heading and (unit.kind is not UnitKind.TEXT or unit.start != unit.end
+    if not heading and (unit.kind is not UnitKind.TEXT or unit.start != unit.end or unit.quoted
+                        or _LIST_MARK.match(unit.text)
                         or len(unit.text) > 2 * max((len(e.title) for e in rubric.exercises),
                                                     default=0)):
         return None
@@ -142,17 +149,24 @@ def _words_among(text: str, title: str) -> bool:
 
 def _numbered_questions(units: Sequence[Unit], rubric: Rubric) -> bool:
     """Whether the report's ``### 2.1`` headings number the lab's questions (2.1 is 2.a):
-    in each exercise they never go down nor past its number of questions, and in most
-    exercises the last one is its last question. A report numbering its own sections
+    in two exercises at least, never going down nor past an exercise's number of
+    questions nor onto an id labelled elsewhere, and in most exercises the last one is
+    its last question. A report numbering its own sections
     (``### 3.1 Le Dockerfile``, ``### 3.2 Le build``, ``### 3.3``, ``### 3.4``) keeps them
     as weak hints, its answers found by their content."""
     by_exercise: dict[int, list[int]] = {}
+    explicit: set[str] = set()
     for unit in units:
         marker = unit.marker
         if (marker is not None and marker.kind is MarkerKind.NUMBER and marker.subs
                 and marker.number is not None):
             by_exercise.setdefault(marker.number, []).append(int(marker.subs[0]))
-    if sum(len(subs) for subs in by_exercise.values()) < 3:
+        elif marker is not None and marker.kind is MarkerKind.QUESTION:
+            explicit.update(marker.ids)
+    if len(by_exercise) < 2 or sum(len(subs) for subs in by_exercise.values()) < 3:
+        return False  # "### 1.1 Contexte … 1.3" alone is an introduction's numbering
+    if any(_map_sub(rubric, number, str(sub)) in explicit  # "### 1.1 Contexte" before a
+           for number, subs in by_exercise.items() for sub in subs):  # "Question 1.a"
         return False
     complete = 0
     for number, subs in by_exercise.items():
@@ -219,17 +233,22 @@ def _item_labels(units: Sequence[Unit], rubric: Rubric,
     items: dict[int, list[tuple[int, int]]] = {}  # exercise → (unit start, number)
     exercise: int | None = None
     labelled: set[int] = set()
+    texts = 0  # the student's units in the exercise so far
     for unit in units:
         marker = unit.marker
         if marker is not None and marker.kind is MarkerKind.EXERCISE:
-            exercise = marker.exercise
+            exercise, texts = marker.exercise, 0
         elif marker is not None and marker.kind is not MarkerKind.NUMBER:
             if exercise is not None:
                 labelled.add(exercise)
         elif exercise is not None and exercise not in labelled and not unit.quoted:
             item = read(unit)
             if item is not None and item[0] == 0:
+                if not items.get(exercise) and texts:
+                    return {}  # "J'ai installé Docker : 1. … 2. …": steps of an answer
                 items.setdefault(exercise, []).append((unit.start, item[1]))
+            elif unit.kind is not UnitKind.HEADING and not unit.is_prompt:
+                texts += 1
     found = {number: runs for number, runs in items.items() if number not in labelled}
     if len(found) < 2:
         return {}
@@ -288,11 +307,18 @@ def sections(units: Sequence[Unit], rubric: Rubric) -> list[_Section]:
 
     for unit in units:
         titled = _exercise_titled(unit, rubric)
+        if (titled is not None and unit.kind is not UnitKind.HEADING and current.closed
+                and exercise is not None and titled <= exercise):
+            titled = None  # an earlier exercise's title quoted in a labelled answer
         if titled is not None and titled != exercise:  # naming the current one: a sub-title
             exercise, exercise_level, exercise_explicit = titled, unit.heading_level, True
             current = start_open(exercise, unit)
             continue
         marker = unit.marker
+        if (marker is not None and current.closed and _table_row(unit)
+                and not (current.marker_unit is not None and _table_row(current.marker_unit))):
+            current.units.append(unit)  # a recap table inside a labelled answer
+            continue
         if unit.start in item_labels:
             # The item's number is its label, its line the answer's first (no marker: the
             # units are shared by every lab the report is tried against).

@@ -364,7 +364,8 @@ def _answer_rows(block: _Block, lines: list[str]) -> list[Unit]:
     header a table unit, each body row a text unit labelled by its first cell. Empty for
     any other table (commands and what they do, a comparison): those stay one unit.
     Explicit ids (``2.a``) label a table at once; bare letters need two rows, most of
-    them labelled."""
+    them labelled; most labelled rows must hold an answer (four words or a screenshot),
+    not a checklist's "fait"."""
     rows: list[tuple[int, Marker | None]] = []
     for i in range(block.start + 2, block.end):
         cells = _FIRST_CELL.match(_unquote(lines[i], block.quoted))
@@ -378,6 +379,10 @@ def _answer_rows(block: _Block, lines: list[str]) -> list[Unit]:
     labelled = [m for _, m in rows if m is not None]
     explicit = any(m.kind is MarkerKind.QUESTION for m in labelled)
     if not labelled or 2 * len(labelled) < len(rows) or (not explicit and len(labelled) < 2):
+        return []
+    answered = sum(len(m.rest.split()) >= 4 or "![" in m.rest or "<img" in m.rest
+                   for m in labelled)
+    if 2 * answered < len(labelled):  # a checklist: "| 2.a | fait |"
         return []
     header = Unit(UnitKind.TABLE, block.start, block.start + 1,
                   "\n".join(lines[block.start:block.start + 2]), quoted=block.quoted)
