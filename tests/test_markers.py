@@ -308,6 +308,8 @@ NOT_MARKERS = [
     "Tâche 1 : upsert_csv",
     "Task 1.2 terminée",
     "Tâche 1 a été exécutée avec succès",
+    "(5e) tentative",
+    "(2e) essai",
 ]
 
 

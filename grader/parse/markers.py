@@ -92,7 +92,9 @@ _BARE_ID = re.compile(
     + _MERGED
 )
 # The same in brackets: "(2.a) …", "[2.a] …" (the bracket closed right after the id).
-_BRACKETED_ID = re.compile(r"^[(\[]\s*(\d{1,2})\s*[.\-]?\s*([a-h])" + _MERGED + r"\s*[)\]]")
+_BRACKETED_ID = re.compile(r"^[(\[]\s*(\d{1,2})(?:\s*[.\-]\s*|(?=[a-d]))([a-h])" + _MERGED
+                           + r"\s*[)\]]")
+"""Glued ("(2a)") only for a–d: "(5e)" is "5th" in French."""
 # An id at the end of a heading, in brackets: "### Lancer un conteneur (2.b)",
 # "### Le cache [Question 3.c]". Letters only: "(3.11)" is a version.
 _TRAILING_ID = re.compile(
