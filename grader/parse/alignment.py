@@ -10,12 +10,12 @@ screenshots between two answers fill the questions skipped between them.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from grader.models import IMAGE_MARKUP
 from grader.parse.signatures import affinity_model
-from grader.parse.units import Unit, UnitKind
+from grader.parse.text import LIST_ITEM
+from grader.parse.units import HTML_TAG, Unit, UnitKind
 from grader.rubric import Rubric
 
 START_PENALTY = 1.0
@@ -128,9 +128,6 @@ def introduces(unit: Unit) -> bool:
             and unit.text.strip().strip("*_ ").endswith(":"))
 
 
-_ITEM = re.compile(r"^(\s*)(?:[-*+•]|\d{1,2}[.)])\s")
-
-
 def _keep_lists_whole(units: Sequence[Unit], result: list[str | None]) -> list[str | None]:
     """An answer does not start inside a list: a student's list (``- docker ps : …``,
     ``- docker ps -a : …``) answers one question, which its later items often name
@@ -155,7 +152,7 @@ def _keep_lists_whole(units: Sequence[Unit], result: list[str | None]) -> list[s
 def _item_indent(unit: Unit) -> int | None:
     if unit.kind is not UnitKind.TEXT:
         return None
-    match = _ITEM.match(unit.text.lstrip(">").rstrip())
+    match = LIST_ITEM.match(unit.text.lstrip(">").rstrip())
     return len(match.group(1)) if match else None
 
 
@@ -264,7 +261,6 @@ def _fill_one_gap(units: Sequence[Unit], result: list[str | None], a_start: int,
                 result[index] = first
 
 
-_HTML_TAG = re.compile(r"<[^>]*>")
 
 
 def _is_image(unit: Unit) -> bool:
@@ -274,5 +270,5 @@ def _is_image(unit: Unit) -> bool:
         return False
     rest = IMAGE_MARKUP.sub("", unit.text)
     if unit.kind is UnitKind.HTML:
-        rest = _HTML_TAG.sub("", rest)
+        rest = HTML_TAG.sub("", rest)
     return not rest.strip(" \t>*-_")

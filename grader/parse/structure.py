@@ -20,7 +20,7 @@ from rapidfuzz import fuzz
 from grader.parse.alignment import assign, introduces
 from grader.parse.markers import MarkerKind
 from grader.parse.signatures import affinity_model
-from grader.parse.text import fold, strip_markdown
+from grader.parse.text import LIST_ITEM, fold, strip_markdown
 from grader.parse.units import Unit, UnitKind
 from grader.rubric import Rubric
 from grader.wording import FUZZY_MIN_LENGTH, FUZZY_THRESHOLD
@@ -93,7 +93,6 @@ def _exercise_level(units: Sequence[Unit], rubric: Rubric) -> int | None:
     return None
 
 
-_LIST_MARK = re.compile(r"\s*(?:[-*+•]|\d{1,2}[.)])\s")
 EXERCISE_TITLE_THRESHOLD = 90
 """How close a heading must be to an exercise's title to open that exercise."""
 
@@ -108,7 +107,7 @@ def _exercise_titled(unit: Unit, rubric: Rubric) -> int | None:
     ("pour démarrer un mini-système multi-conteneurs, …") opens nothing."""
     heading = unit.kind is UnitKind.HEADING
     if not heading and (unit.kind is not UnitKind.TEXT or unit.start != unit.end or unit.quoted
-                        or _LIST_MARK.match(unit.text)
+                        or LIST_ITEM.match(unit.text)
                         or len(unit.text) > 2 * max((len(e.title) for e in rubric.exercises),
                                                     default=0)):
         return None
@@ -222,6 +221,13 @@ def _letter_item(unit: Unit) -> tuple[int, int] | None:
     return (len(match.group(1)), ord(match.group(2)) - ord("a") + 1) if match else None
 
 
+def _item_label(unit: Unit) -> str:
+    """How an item that labels a question is written (``2.``, ``b)``), for the sheet."""
+    opening = _ITEM.match(unit.text) or _LETTER_ITEM.match(unit.text)
+    assert opening is not None, "only items read by _list_item or _letter_item"
+    return opening.group(0).strip(" -*+_")
+
+
 def _item_labels(units: Sequence[Unit], rubric: Rubric,
                  read: Callable[[Unit], tuple[int, int] | None]) -> dict[int, str]:
     """List items that label questions (unit start → question id): under ``Exercice 2``
@@ -323,8 +329,7 @@ def sections(units: Sequence[Unit], rubric: Rubric) -> list[_Section]:
             # The item's number is its label, its line the answer's first (no marker: the
             # units are shared by every lab the report is tried against).
             current = start_closed((item_labels[unit.start],), unit, "label")
-            opening = _ITEM.match(unit.text) or _LETTER_ITEM.match(unit.text)
-            current.label = opening.group(0).strip(" -*+_") if opening else None
+            current.label = _item_label(unit)
             current.marker_unit = current.item = None  # the next item: the next question
             continue
         if current.closed and current.item is not None and marker is None:

@@ -14,7 +14,10 @@ from grader.wording import fold
 
 _DECORATION = re.compile(r"[*_`~]+")
 _SPACES = re.compile(r"\s+")
-_LEADING = re.compile(r"^\s*(?:>\s*)*(?:(?:[-*+•]|\d{1,2}[.)])\s+)?")
+_LIST_MARK = r"(?:[-*+•]|\d{1,2}[.)])"
+_LEADING = re.compile(rf"^\s*(?:>\s*)*(?:{_LIST_MARK}\s+)?")
+LIST_ITEM = re.compile(rf"^(\s*){_LIST_MARK}\s")
+"""A line that opens a list item, bulleted or numbered (group 1: its indent)."""
 _HEADING_HASHES = re.compile(r"^\s*(?:>\s*)*#{1,6}\s+")
 _TASK_BOX = re.compile(r"^\[[ xX]\]\s+")
 _ORNAMENTS = frozenset({"So", "Sk", "Sm", "Cf", "Mn"})

@@ -328,7 +328,8 @@ def build_units(text: str) -> list[Unit]:
     return units
 
 
-_HTML_TAG = re.compile(r"<[^>]*>")
+HTML_TAG = re.compile(r"<[^>]*>")
+"""A tag, to read the words of an HTML line."""
 _HTML_HEADING = re.compile(r"^\s*(?:>\s*)*<h([1-6])\b", re.IGNORECASE)
 _HTML_LABELS = (MarkerKind.QUESTION, MarkerKind.EXERCISE)
 
@@ -340,7 +341,7 @@ def _html_label(block: _Block, lines: list[str]) -> Unit | None:
     if block.end - block.start != 1:
         return None
     line = lines[block.start]
-    words = _HTML_TAG.sub(" ", _unquote(line, block.quoted)).strip()
+    words = HTML_TAG.sub(" ", _unquote(line, block.quoted)).strip()
     if not words or len(words) > _MAX_LINE:
         return None
     heading = _HTML_HEADING.match(line)
