@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import errno
+import gc
 import io
 import json
 import os
@@ -19,6 +20,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import weakref
 from pathlib import Path
 
 import pytest
@@ -79,6 +81,29 @@ def test_a_class_is_graded_into_the_output_folder(tmp_path: Path, rubric_file: P
     assert rows[1]["mark"] == format(alone.sheet.mark, "g")
     written = json.loads((out / "summary.json").read_text("utf-8"))
     assert written["students"] == 3
+
+
+def test_a_batch_leaves_the_garbage_collector_as_it_found_it(tmp_path: Path,
+                                                              rubric_file: Path) -> None:
+    """The batch keeps its long-lived objects out of the collector's full passes while it
+    runs; a program that calls it gets every object back under the collector after."""
+    klass = make_class(tmp_path / "class", ["alice", "bob"])
+    assert gc.get_freeze_count() == 0
+    cycle: list[object] = []
+    cycle.append(cycle)
+    witness = weakref.ref(_Cyclic(cycle))
+    summary = run_batch(_options(klass, tmp_path / "out", rubric_file))
+    assert summary.graded == 2
+    assert gc.get_freeze_count() == 0
+    del cycle
+    gc.collect()
+    assert witness() is None  # a cycle made before the batch is collected after it
+
+
+class _Cyclic:
+    def __init__(self, other: list[object]) -> None:
+        self.other = other
+        other.append(self)
 
 
 def test_an_unchanged_rerun_grades_nothing_and_writes_the_same(tmp_path: Path,
