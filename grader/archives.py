@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from grader.errors import SubmissionError
-from grader.ingest import SKIP_DIRS
+from grader.files import SKIP_DIRS
 from grader.models import Diagnostic, Severity
 
 MOODLE_NAME = re.compile(

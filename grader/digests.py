@@ -22,7 +22,7 @@ from pathlib import Path
 import grader
 from grader.archives import EXTRACT_MARK, file_sha256
 from grader.errors import RubricError
-from grader.ingest import MAX_FILES, SKIP_DIRS
+from grader.files import walk
 from grader.rubric import Rubric, find_rubrics, load_rubric, resolve_rubric
 
 RECENT_SECONDS = 2.0
@@ -49,27 +49,22 @@ def folder_digest(folder: Path, known: Mapping[str, tuple[int, int, str]],
     whose size and date are those of the last run is not read again."""
     lines: list[str] = []
     now = time.time_ns()
-    for root, dirs, files in os.walk(folder, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
-        for name in sorted(files):
-            path = Path(root) / name
-            if name == EXTRACT_MARK or path.is_symlink():
-                continue
-            try:
-                info = path.stat()
-            except OSError:
-                continue
-            key = str(path)
-            hit = known.get(key)
-            if hit is not None and hit[0] == info.st_size and hit[1] == info.st_mtime_ns:
-                sha = hit[2]
-            else:
-                sha = file_sha256(path)
-                if now - info.st_mtime_ns > RECENT_SECONDS * 1e9:
-                    fresh[key] = (info.st_size, info.st_mtime_ns, sha)
-            lines.append(f"{path.relative_to(folder).as_posix()}\0{sha}")
-            if len(lines) >= MAX_FILES:
-                break
+    for path in walk(folder):
+        if path.name == EXTRACT_MARK:
+            continue
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        key = str(path)
+        hit = known.get(key)
+        if hit is not None and hit[0] == info.st_size and hit[1] == info.st_mtime_ns:
+            sha = hit[2]
+        else:
+            sha = file_sha256(path)
+            if now - info.st_mtime_ns > RECENT_SECONDS * 1e9:
+                fresh[key] = (info.st_size, info.st_mtime_ns, sha)
+        lines.append(f"{path.relative_to(folder).as_posix()}\0{sha}")
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 

@@ -9,15 +9,14 @@ out of the folder or reads an unbounded file.
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from grader.decode import decode_bytes
 from grader.documents import extract_document, sniff_format
 from grader.errors import SubmissionError
+from grader.files import walk
 from grader.models import (
     Diagnostic,
     FileKind,
@@ -30,9 +29,6 @@ from grader.models import (
 REPORT_SUFFIXES = (".md", ".markdown", ".txt", ".docx", ".pdf", ".rst", "")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".svg")
 MAX_REPORT_BYTES = 20 * 1024 * 1024
-MAX_FILES = 20000
-SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", ".idea",
-                       ".vscode", ".mypy_cache", ".pytest_cache", "site-packages", ".tox"})
 _MARKER = re.compile(
     r"(?im)^[\s>#*_\-\d.)]*(?:q(?:uestion)?s?\s*\d{1,2}\s*[.\-]\s*[a-h1-9]\b|\d{1,2}\.[a-h]\b"
     r"|exerci[cs]e\s*\d|[ée]tape\s*\d|[a-h]\)\s)"
@@ -47,21 +43,6 @@ class ReportCandidate:
     score: float
     markers: int
     size: int
-
-
-def _walk(root: Path) -> Iterator[Path]:
-    """Files under ``root``, without following symlinks or entering tool folders."""
-    count = 0
-    for folder, dirs, files in os.walk(root, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
-        for name in sorted(files):
-            path = Path(folder) / name
-            if path.is_symlink():
-                continue
-            count += 1
-            if count > MAX_FILES:
-                return
-            yield path
 
 
 def _kind(path: PurePosixPath) -> FileKind | None:
@@ -85,7 +66,7 @@ def _kind(path: PurePosixPath) -> FileKind | None:
 
 def list_files(root: Path) -> list[SubmissionFile]:
     files: list[SubmissionFile] = []
-    for path in _walk(root):
+    for path in walk(root):
         rel = PurePosixPath(path.relative_to(root).as_posix())
         kind = _kind(rel)
         if kind is None:
@@ -121,7 +102,7 @@ def read_sources(root: Path, files: list[SubmissionFile]) -> list[SourceFile]:
 def rank_reports(root: Path) -> list[ReportCandidate]:
     """Report-like files, the most report-like first."""
     candidates: list[ReportCandidate] = []
-    for path in _walk(root):
+    for path in walk(root):
         rel = path.relative_to(root).as_posix()
         suffix = path.suffix.lower()
         if suffix not in REPORT_SUFFIXES:

@@ -106,6 +106,17 @@ class _Cyclic:
         other.append(self)
 
 
+def test_the_batch_process_does_not_import_the_report_readers() -> None:
+    """The batch process hashes folders and collects results; reading reports is the
+    workers' job (in the fork server): their decoders would only slow its start."""
+    code = ("import sys, grader.cli, grader.batch; "
+            "print(sorted(m for m in ('ftfy', 'charset_normalizer', 'grader.ingest', "
+            "'grader.parse', 'markdown_it') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, cwd=ROOT)
+    assert done.stdout.strip() == "[]"
+
+
 def test_an_unchanged_rerun_grades_nothing_and_writes_the_same(tmp_path: Path,
                                                                rubric_file: Path) -> None:
     klass = make_class(tmp_path / "class", ["alice", "bob", "chloe"])
