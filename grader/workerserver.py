@@ -17,7 +17,7 @@ import multiprocessing
 from multiprocessing import forkserver
 from multiprocessing.context import BaseContext
 
-WORKER_PRELOAD = ["grader.worker", "grader.render", "grader.prewarm"]
+WORKER_PRELOAD = ["grader.worker", "grader.render", "grader.render.sheet", "grader.prewarm"]
 """Imported once by the server, before it forks the workers (which start warm)."""
 
 

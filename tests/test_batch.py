@@ -106,12 +106,14 @@ class _Cyclic:
         other.append(self)
 
 
-def test_the_batch_process_does_not_import_the_report_readers() -> None:
-    """The batch process hashes folders and collects results; reading reports is the
-    workers' job (in the fork server): their decoders would only slow its start."""
-    code = ("import sys, grader.cli, grader.batch; "
+def test_the_batch_process_imports_neither_the_report_readers_nor_the_engine() -> None:
+    """The batch process hashes folders, collects results and renders the dashboard;
+    reading, grading and rendering sheets is the workers' job (their modules are loaded
+    once, in the fork server): importing them would only slow its start and its end."""
+    code = ("import sys, grader.cli, grader.batch, grader.render; "
             "print(sorted(m for m in ('ftfy', 'charset_normalizer', 'grader.ingest', "
-            "'grader.parse', 'markdown_it') if m in sys.modules))")
+            "'grader.parse', 'grader.scoring', 'markdown_it', 'pygments', 'rapidfuzz') "
+            "if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True, cwd=ROOT)
     assert done.stdout.strip() == "[]"

@@ -24,14 +24,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from markupsafe import Markup
 
 from grader import __version__
 from grader.models import AUDIENCES
-from grader.pipeline import Graded
-from grader.render.code import pygments_css
 from grader.render.dashboard import (
     DashboardEntry,
     DashboardLink,
@@ -44,9 +42,10 @@ from grader.render.env import (
     inline_source,
     style_block,
 )
-from grader.render.images import ImageStore
-from grader.render.sheet import SheetBuilder, diagnostic_view, visible_diagnostics
 from grader.rubric import Rubric
+
+if TYPE_CHECKING:
+    from grader.pipeline import Graded
 
 __all__ = [
     "AUDIENCES",
@@ -84,6 +83,8 @@ def sheet_filename(student: str) -> str:
 def _page(env: Any, *, with_code: bool, scripts: Sequence[str] = ()) -> dict[str, Any]:
     css = inline_source(env, STYLESHEET)
     if with_code:
+        from grader.render.code import pygments_css
+
         css += "\n" + pygments_css()
     return {
         "csp": content_security_policy(scripts),
@@ -114,6 +115,11 @@ def render_sheets(graded: Graded, *, audiences: Sequence[str] = AUDIENCES,
     The answers' HTML and the screenshots do not depend on the audience: rendered
     once and shared, they make the pair of pages a batch writes cost little more
     than one."""
+    # Imported here: the dashboard (the batch process's only page) needs none of the
+    # sheet's markdown, highlighting and image code, nor the grading engine behind them.
+    from grader.render.images import ImageStore
+    from grader.render.sheet import SheetBuilder, diagnostic_view, visible_diagnostics
+
     for audience in audiences:
         _check_audience(audience)
     env = environment(templates)

@@ -13,10 +13,13 @@ import statistics
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from grader.models import Diagnostic, QuestionScore, ScoreSheet, Severity
-from grader.pipeline import Graded
 from grader.rubric import Rubric
+
+if TYPE_CHECKING:
+    from grader.pipeline import Graded
 
 
 @dataclass(frozen=True, slots=True)
