@@ -132,6 +132,30 @@ def _numbered_heading(ids: str, rest: str, level: int) -> str | None:
     return f"{'#' * (level or 3)} {number}.{'abcdefgh'.index(sub) + 1}{_rest(rest)}"
 
 
+_ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX")
+
+
+def _split_id(ids: str) -> tuple[int, str] | None:
+    """(exercise, letter) of a single id written ``2.a``; ``None`` otherwise."""
+    number, _, sub = ids.partition(".")
+    if " " in ids or not number.isdigit() or not 1 <= int(number) <= 9 or len(sub) != 1 \
+            or sub not in "abcdefgh":
+        return None
+    return int(number), sub
+
+
+def _roman(ids: str, rest: str, level: int) -> str | None:
+    """``**II.a** titre`` for 2.a: the exercise in Roman numerals (one id only)."""
+    split = _split_id(ids)
+    return None if split is None else f"**{_ROMAN[split[0] - 1]}.{split[1]}**{_rest(rest)}"
+
+
+def _list_paren(ids: str, rest: str, level: int) -> str | None:
+    """``2) a) titre`` for 2.a: a numbered list item per question (one id only)."""
+    split = _split_id(ids)
+    return None if split is None else f"{split[0]}) {split[1]}){_rest(rest)}"
+
+
 def _exercises(word: Callable[[int], str]) -> Style:
     """Rewrite each exercise label (``Exercice 2``) as ``word(2)``, the title kept."""
     def style(report: PlainReport) -> str:
@@ -231,6 +255,9 @@ STYLES: dict[str, Style] = {
         lambda ids, rest, level: "Question " + " and ".join(
             f"{i.split('.')[0]}({i.split('.')[1]})" for i in ids.split(" et ")) + _rest(rest)),
     "labels-number-in-exercise": _in_exercise(_question_number),
+    "labels-roman": _labels(_roman),
+    "labels-list-paren": _labels(_list_paren),
+    "labels-partie": _labels(lambda ids, rest, level: f"Partie {ids}{_rest(rest)}"),
     "labels-no-dot": _labels(
         lambda ids, rest, level: f"Question {ids.replace('.', '')}{_rest(rest)}"),
     "labels-emoji-heading": _labels(

@@ -101,6 +101,14 @@ QUESTIONS = [
     ("Exercise 2 – Part (c)", ("2.c",), "Exercise 2 – Part (c)"),
     ("Exercice 4, question a :", ("4.a",), "Exercice 4, question a :"),
     ("Ex 2 - Q1", ("2.1",), "Ex 2 - Q1"),
+    ("Exercice 2.a Lancer un conteneur", ("2.a",), "Exercice 2.a"),
+    ("Partie 3.a et 3.b", ("3.a", "3.b"), "Partie 3.a et 3.b"),
+    # the exercise as a list item's number, or in Roman numerals on a heading or in bold
+    ("2) a) Lancer alpine", ("2.a",), "2) a)"),
+    ("1. b. Lister les conteneurs", ("1.b",), "1. b."),
+    ("**II.a** Lancer alpine", ("2.a",), "II.a"),
+    ("### III-b : le cache", ("3.b",), "III-b"),
+    ("#### VI.c", ("6.c",), "VI.c"),
     # merged ids: "and" is no id d, "3 a et 3 b" is 3.a and 3.b
     ("Question 2.a and 2.b", ("2.a", "2.b"), "Question 2.a and 2.b"),
     ("question 3 a et 3 b", ("3.a", "3.b"), "question 3 a et 3 b"),
@@ -310,6 +318,8 @@ NOT_MARKERS = [
     "Tâche 1 a été exécutée avec succès",
     "(5e) tentative",
     "(2e) essai",
+    "**i.e. le conteneur**",
+    "II.a sans gras ni titre",
 ]
 
 

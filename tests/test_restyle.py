@@ -35,13 +35,15 @@ student would not have meant it."""
 KNOWN_MOVED = {"labels-task-box": {("s02", "8.a"), ("s02", "8.b")},
                "labels-bracketed": {("s02", "8.a"), ("s02", "8.b")},
                "labels-paren": {("s02", "8.a"), ("s02", "8.b")},
+               "labels-partie": {("s02", "8.a"), ("s02", "8.b")},
                "labels-heading-no-dot": {("s01", "5.e"), ("s01", "7.e")},
                "exercises-title-only": {("s03", "3.a"), ("s03", "4.a"), ("s03", "6.a")}}
 """TP1 s02 numbers its questions ("Question 8.1"): as "- [x] 8.1" the label is a list
-item, and "(8.1)" or "8(1)" read as a number in brackets (a version, a reference), not an
-id; either way the answer is found by its words, two lines below. TP1 s01's "### 5e - titre"
-(no dot) reads as the ordinal "5e" ("2e - essai"), so 5.e and 7.e are found by their
-content, a few lines below their labels. TP1 s03 titles its exercises in its own words
+item, "(8.1)" or "8(1)" read as a number in brackets (a version, a reference), and
+"Partie 8.1" as a section's number, not an id; either way the answer is found by its
+words, two lines below. TP1 s01's "### 5e - titre" (no dot) reads as the ordinal "5e"
+("2e - essai"), so 5.e and 7.e are found by their content, a few lines below their
+labels. TP1 s03 titles its exercises in its own words
 ("Création d'une image personnalisée"): without "Exercice 3" the heading names no
 exercise and starts the first answer below it, two lines above its label."""
 

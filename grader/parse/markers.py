@@ -84,11 +84,11 @@ _QUESTION = re.compile(
 _TASK = re.compile(r"^(?:t[aâ]ches?|tasks?)\s*[:.\-n°#]*\s*(\d{1,2})(?:\s*[.\-]\s*|(?=[a-h]))"
                    r"([a-h])(?![^\W_])" + _MERGED)
 """("Tâche 1 a été relancée" is no 1.a: the letter follows a dot, a dash or the number.)"""
-# A bare id at the start of a line: "2.a", "2.A :", "2-a", "2a)", "2. a)". A space
+# A bare id at the start of a line: "2.a", "2.A :", "2-a", "2a)", "2. a)", "2) a)". A space
 # between number and letter is only allowed when a bracket or colon closes the id,
 # so that "3. a partir de" is not 3.a.
 _BARE_ID = re.compile(
-    r"^(\d{1,2})(?:[.\-]([a-h])(?![^\W_]|['’])|\s?[.\-]?\s?([a-h])\s*(?=[)\]:]))"
+    r"^(\d{1,2})(?:[.\-]([a-h])(?![^\W_]|['’])|\s?[.\-)]?\s?([a-h])\s*(?=[)\]:]))"
     + _MERGED
 )
 # The same in brackets: "(2.a) …", "[2.a] …" (the bracket closed right after the id).
@@ -113,6 +113,7 @@ _EXERCISE = re.compile(r"^(?:tp\s*\d{1,2}\s*[-:.,]?\s*|\d{1,2}\s*[.)\-:]\s*)?"
                        r"([a-z]{2,10})\s*[:.\-n°#]*\s*(\d{1,2}|[ivx]{1,4})\b")
 _EXERCISE_WORDS = ("exercice", "exercise", "exercices", "exercises")
 _EXERCISE_ALIASES = frozenset({"exo", "ex", "partie", "part"})
+_MERGED_AFTER = re.compile(_MERGED)
 _BARE_QNUM = re.compile(rf"^{_QWORD}\s*[:.\-n°#]*\s*(\d{{1,2}})(?![0-9]|\s*[.\-]\s*[0-9a-h]\b)")
 _STEP = re.compile(r"^(?:[eé]tape|step)\s*[:.\-n°#]*\s*(\d{1,2})\b")
 # The end of a letter label: a bracket, or a stop that ends the word ("a-t-il", "e.g."
@@ -122,16 +123,24 @@ _LETTER = re.compile(r"^\(?([a-h])\s*[)\]](?!\])|^([a-h])\s*[.:-](?:\s|$)"
                      rf"|^(?:questions?|q)\s*[:.\-n°#]*\s+\(?([a-h]){_LETTER_END}")
 # After "Exercice 2": a letter ("Exercice 2.a", "Exo 2 a)", "Exercice 2 Question a"), not
 # the start of a sentence ("Exercice 2 : A. Dupont", "Exercice 2 : a-t-il …").
-_EXERCISE_LETTER = re.compile(rf"(?:[.\-]([a-h]){_LETTER_END}|\s+\(?([a-h])\)"
+_EXERCISE_LETTER = re.compile(rf"(?:[.\-]([a-h])(?![^\W_]|['’]|-\w)|\s+\(?([a-h])\)"
                               rf"|\s*[-:,]?\s*(?:questions?|q|parts?|partie)\s*\(?([a-h])"
                               rf"{_LETTER_END}"
                               rf"|\s*[-:,]?\s*(?:questions?|q)\s*([1-9])(?![^\W_]|\s*[.,]\d))")
-"""Also "Exercise 2 – Part (a)", "Exercice 2, question a" and, by its number, "Ex 2 - Q1"."""
+"""Also "Exercice 2.a Lancer un conteneur" (the letter glued to the number ends the id),
+"Exercise 2 – Part (a)", "Exercice 2, question a" and, by its number, "Ex 2 - Q1"."""
 # "### 2a", "### 2a - titre": an id without its dot, on headings and bold lines only;
 # "2e" and "4h" only alone ("2e - essai" is deuxième, "4h - fin" a time).
 _GLUED_BARE = re.compile(
     r"^(\d{1,2})(?:([a-d])|([e-h])(?=\s*[:.)]?\s*$))" + _MERGED + r"(?=\s*(?:[-:.)]|$))")
 _BULLET = re.compile(r"^\s*(?:>\s*)*[-*+]\s")
+_LIST_NUMBER = re.compile(r"^\s*(?:>\s*)*(\d{1,2})[.)]\s")
+"""A numbered list item's number, which ``strip_markdown`` drops: in "2) a) titre" the
+exercise's."""
+# Roman exercise numbers with a letter, on headings and lines opening in bold only:
+# "### II.a", "**III-b)** titre" ("i.e." and "v.s." are words).
+_ROMAN_ID = re.compile(r"^(i{1,3}|iv|vi{0,3}|ix)\s?[.\-)]\s?([a-h])(?![^\W_]|[.'’])"
+                       + _MERGED)
 _NUMBERED = re.compile(r"^(\d{1,2}|[ivx]{1,4})\s*[.)\-:]\s*(?=\S)"
                        r"|^(\d{1,2}|[ivx]{1,4})\s*[.)\-:]?$")
 _NUMBERED_SUB = re.compile(r"^(\d{1,2})\.([1-9])\.?(?=\s|$|[:)\-–—])")
@@ -233,9 +242,12 @@ def read_marker(line: str, *, is_heading: bool | None = None) -> Marker | None:
         number = _to_int(match.group(2))
         sub = _EXERCISE_LETTER.match(text, match.end())
         if number is not None and sub is not None:
+            first = sub.group(1) or sub.group(2) or sub.group(3) or sub.group(4)
+            merged = _MERGED_AFTER.match(text, sub.end()) if first.isalpha() else None
+            end = merged.end() if merged else sub.end()  # "Partie 3.a et 3.b"
             return Marker(MarkerKind.QUESTION, number,
-                          (sub.group(1) or sub.group(2) or sub.group(3) or sub.group(4),),
-                          label=raw[: sub.end()].strip(), rest=_rest(raw, text, sub.end()),
+                          _subs(first, merged.group(1)) if merged else (first,),
+                          label=raw[:end].strip(), rest=_rest(raw, text, end),
                           heading_level=level)
         if number is not None:
             return Marker(MarkerKind.EXERCISE, number, label=raw[: match.end()].strip(),
@@ -253,8 +265,20 @@ def read_marker(line: str, *, is_heading: bool | None = None) -> Marker | None:
     match = _LETTER.match(text)
     if match and not _BULLET.match(line):
         letter = match.group(1) or match.group(2) or match.group(3)
+        listed = _LIST_NUMBER.match(line) if match.group(1) or match.group(2) else None
+        if listed:  # "2) a) titre": question a of exercise 2
+            return Marker(MarkerKind.QUESTION, int(listed.group(1)), (letter,),
+                          label=f"{line[listed.start(1):listed.end()].strip()} "
+                                f"{raw[: match.end()].strip()}",
+                          rest=_rest(raw, text, match.end()), heading_level=level)
         return Marker(MarkerKind.LETTER, subs=(letter,), label=raw[: match.end()].strip(),
                       rest=_rest(raw, text, match.end()), heading_level=level)
+    if is_heading or line.lstrip(" >").startswith(("**", "__")):
+        match = _ROMAN_ID.match(text)
+        if match:
+            return Marker(MarkerKind.QUESTION, _ROMAN[match.group(1)],
+                          _subs(match.group(2), match.group(3)), label=raw[: match.end()].strip(),
+                          rest=_rest(raw, text, match.end()), heading_level=level)
     if is_heading:
         match = _TRAILING_ID.search(text)
         if match and not _REFERENCE.search(text, 0, match.start()):
