@@ -770,6 +770,21 @@ def test_html_blocks_keep_their_own_content(tp1: Rubric, html: str) -> None:
     assert "2.b" not in found and found["2.a"] == 3 and "2.c" in found
 
 
+def test_collapsible_sections_titled_by_their_label(tp1: Rubric) -> None:
+    """GitHub readers fold each answer in a ``<details>`` whose ``<summary>`` is the
+    label, the tag alone on its line or not: each summary labels its answer."""
+    text = ("## Exercice 2\n\n<details>\n<summary>Question 2.a</summary>\n\n"
+            "J'ai lancé `docker run hello-world` : le message s'affiche.\n\n</details>\n\n"
+            "<details open>\n  <summary><b>Question 2.b</b></summary>\n\n"
+            "`docker run -it alpine sh` ouvre un shell dans le conteneur.\n\n</details>\n\n"
+            "<details><summary>Question 2.c</summary>\n\n"
+            "`docker ps -a` liste aussi les conteneurs arrêtés.\n</details>\n")
+    report = parse_text(text, tp1)
+    assert starts(report) == {"2.a": 4, "2.b": 11, "2.c": 17}
+    assert {a.found_by for a in report.answers} == {"label"}
+    assert "hello-world" in report.answer("2.a").student_text
+
+
 def test_every_tag_and_text_pair_of_a_long_block_is_split() -> None:
     """Thousands of ``<p>…</p>`` + text pairs, or labels each followed by an ``<img>``
     line and their answer, without a blank line: every text line is markdown, every

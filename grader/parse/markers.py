@@ -5,7 +5,8 @@ Students label answers in every style: ``#### 2.A``, ``**Question 2.a :**``,
 letter), ``## Question 4.b - 4.c`` (merged), ``### 2a`` (no dot), ``### 📌 Question
 2.a`` and ``- [x] 2.a`` (the decoration goes in ``text.strip_markdown``), ``### Lancer
 un conteneur (2.b)`` (id last), ``a)`` or ``Question a`` under an exercise,
-``Exercice 2.a``, ``Étape 2`` under ``Exercice 3``, ``## II.`` (Roman numerals). This module
+``Exercice 2.a``, ``2) a)`` (the exercise as a list item's number), ``Étape 2`` under
+``Exercice 3``, ``## II.`` and ``### II.a`` (Roman numerals). This module
 only reads one line at a time and says what it announces; deciding which
 question id that means in context is the job of ``structure``.
 """

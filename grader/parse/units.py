@@ -144,6 +144,7 @@ def _leaf_blocks(text: str, offset: int, quoted_within: bool
 _RAW_HTML = re.compile(r"^\s*(?:>\s*)*<(?:pre|script|style|textarea|!|\?)", re.IGNORECASE)
 """HTML blocks whose lines are the tag's own content (code, comments), never markdown."""
 _TAG = re.compile(r"<(/?)([a-zA-Z][\w-]*)")
+_DETAILS = re.compile(r"^\s*<details\b[^>]*>\s*$", re.IGNORECASE)
 _VOID = frozenset({"img", "br", "hr", "source", "input", "wbr", "meta", "link", "area", "col",
                    "embed", "track", "param", "base"})
 _RAW_ELEMENTS = frozenset({"pre", "script", "style", "textarea"})
@@ -219,16 +220,28 @@ def _html_split(lines: list[str], start: int, end: int, quoted: bool
     scan = _HtmlScan()
     groups: list[tuple[int, int]] = []
     first = start
+    section = 0  # the depth inside a <details> opened alone on its line, else 0
     for i in range(start, end):
         line = _unquote(lines[i], quoted)
         if i > start and scan.closed and line.strip() and not line.lstrip().startswith("<"):
             if first < i:
                 groups.append((first, i))
             return groups, i
+        opening = first == i and scan.depth == section
         scan.feed(line)
         if scan.closed:
             groups.append((first, i + 1))
-            first, scan.depth = i + 1, 0
+            first, scan.depth, section = i + 1, 0, 0
+        elif opening and not section and _DETAILS.match(line):
+            # A collapsible section opened alone on its line: what it holds stays in the
+            # block, but its <summary> line, the section's title (often a label), is an
+            # element of its own, as a one-line <details><summary> is.
+            groups.append((i, i + 1))
+            first, section = i + 1, scan.depth
+        elif opening and section and scan.depth == section and line.lstrip().startswith("<") \
+                and not (scan.in_tag or scan.in_comment or scan.raw is not None):
+            groups.append((i, i + 1))
+            first = i + 1
     if first < end:
         groups.append((first, end))
     return groups, end
