@@ -109,7 +109,9 @@ QUESTIONS = [
     ("**II.a** Lancer alpine", ("2.a",), "II.a"),
     ("### III-b : le cache", ("3.b",), "III-b"),
     ("#### VI.c", ("6.c",), "VI.c"),
-    # merged ids: "and" is no id d, "3 a et 3 b" is 3.a and 3.b
+    # merged ids: "and" is no id d, "3 a et 3 b" is 3.a and 3.b, "c'est" no id c
+    ("Exercice 2.b - c'est parti", ("2.b",), "Exercice 2.b"),
+    ("Question 3.a - c'était long", ("3.a",), "Question 3.a"),
     ("Question 2.a and 2.b", ("2.a", "2.b"), "Question 2.a and 2.b"),
     ("question 3 a et 3 b", ("3.a", "3.b"), "question 3 a et 3 b"),
     ("Question 4 b) et 4 c)", ("4.b", "4.c"), "Question 4 b) et 4 c"),
@@ -123,6 +125,21 @@ def test_question_markers(line: str, ids: tuple[str, ...], label: str) -> None:
     assert marker.kind is MarkerKind.QUESTION
     assert marker.ids == ids
     assert marker.label == label
+
+
+@pytest.mark.parametrize(("line", "fallback"), [
+    ("2) a) Lancer alpine", MarkerKind.LETTER),
+    ("### II.a Lancer alpine", MarkerKind.NUMBER),
+    ("**II.a** Lancer alpine", None),
+])
+def test_ids_from_list_numbers_and_roman_numerals_are_tentative(
+        line: str, fallback: MarkerKind | None) -> None:
+    """Such ids stand only if the whole report numbers its questions so; otherwise the
+    line reads as it would without them (``structure.settle_tentative``)."""
+    marker = read_marker(line)
+    assert marker is not None and marker.tentative and marker.ids == ("2.a",)
+    assert (marker.fallback.kind if marker.fallback else None) == fallback
+    assert not read_marker("### Question 2.a").tentative  # type: ignore[union-attr]
 
 
 def test_trailing_id_only_on_headings() -> None:

@@ -10,6 +10,7 @@ looked up in the fixture by their text so that the expectations read like the re
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pytest
 import yaml
@@ -768,6 +769,57 @@ def test_html_blocks_keep_their_own_content(tp1: Rubric, html: str) -> None:
             f"{html}\n\n### Question 2.c\nExited.\n")
     found = starts(parse_text(text, tp1))
     assert "2.b" not in found and found["2.a"] == 3 and "2.c" in found
+
+
+_LAB = [  # (question, its answer): two exercises, every question answered
+    ("2.a", "Une image est un modèle figé, un conteneur en est une instance."),
+    ("2.b", "docker run alpine echo affiche le message puis le conteneur s'arrête."),
+    ("2.c", "docker ps -a montre le conteneur Exited (0)."),
+    ("2.d", "docker run -it alpine sh ouvre un shell interactif."),
+    ("3.a", "Le fichier app.py définit la route /health avec FastAPI."),
+    ("3.b", "Le Dockerfile part de python:3.11-slim et installe fastapi."),
+    ("3.c", "docker build -t simple-api . construit l'image sans erreur."),
+]
+_ROMAN = {2: "II", 3: "III"}
+
+
+def _numbered_report(label: Callable[[int, str], str]) -> str:
+    lines = ["# Rapport TP1", ""]
+    for question, answer in _LAB:
+        number, letter = question.split(".")
+        lines += [label(int(number), letter), answer, ""]
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("label", [
+    lambda n, q: f"{n}) {q}) Réponse",
+    lambda n, q: f"**{_ROMAN[n]}.{q}** Réponse",
+    lambda n, q: f"### {_ROMAN[n]}-{q} Réponse",
+], ids=["list-number", "roman-bold", "roman-heading"])
+def test_questions_numbered_by_list_items_or_roman_numerals(tp1: Rubric,
+                                                            label: Callable[[int, str], str]
+                                                            ) -> None:
+    report = parse_text(_numbered_report(label), tp1)
+    assert starts(report) == {q: 3 + 3 * i for i, (q, _) in enumerate(_LAB)}
+    assert {a.found_by for a in report.answers} == {"label"}
+
+
+@pytest.mark.parametrize("outline", [
+    "## I. Introduction\n\n### I.a Contexte\nLe cours du lundi.\n\n### I.b Objectifs\n"
+    "Apprendre.\n\n## II. Travail\n\n### II.a Méthode\nPas à pas.\n",
+    "## Plan\n\n1. a) Contexte : le cours du lundi.\n2. b) Objectifs : apprendre.\n"
+    "3. c) Bilan.\n",
+    "**I. a) Contexte**\n\nLe cours du lundi.\n\n**II. b) Méthode**\n\nPas à pas.\n",
+], ids=["roman-sections", "plan", "bold-outline"])
+def test_an_outline_of_the_students_own_labels_nothing(tp1: Rubric, outline: str) -> None:
+    """Roman sections and a lettered plan that do not number the lab's questions (one
+    exercise only, not from its first question, or onto ids labelled elsewhere) read as
+    they did without those rules: the answers labelled below stay where they are."""
+    body = _numbered_report(lambda n, q: f"### Question {n}.{q}")
+    plain = starts(parse_text(body, tp1))
+    offset = outline.count("\n") + 1
+    with_outline = starts(parse_text(f"{outline}\n{body}", tp1))
+    assert with_outline == {q: line + offset for q, line in plain.items()}
 
 
 def test_collapsible_sections_titled_by_their_label(tp1: Rubric) -> None:

@@ -25,7 +25,7 @@ from grader.models import (
 from grader.parse.images import ImageResolver, find_image_refs, resolve_all
 from grader.parse.prompts import PromptIndex, prompt_index
 from grader.parse.signatures import affinity_model
-from grader.parse.structure import Draft, align
+from grader.parse.structure import Draft, align, settle_tentative
 from grader.parse.units import Unit, UnitKind, build_units
 from grader.rubric import Rubric
 
@@ -58,6 +58,7 @@ def parse_text(text: str, rubric: Rubric, *, path: str | None = None,
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     units = build_units(text)
+    settle_tentative(units, rubric)
     _mark_prompts(units, prompt_index(rubric))
     drafts = align(units, rubric)
     resolver = resolver or ImageResolver(None)

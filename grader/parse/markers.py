@@ -52,6 +52,13 @@ class Marker:
     """What follows the marker on its line (a title, a prompt or an answer)."""
     heading_level: int = 0
     """Markdown heading level of the line (0 when not a heading)."""
+    tentative: bool = False
+    """An id read from a list item's number (``2) a)``) or Roman numerals (``### II.a``):
+    it stands only when the whole report numbers its questions so
+    (``structure.settle_tentative``); an outline of the student's own (``## I.
+    Introduction``, ``### I.a Contexte``) or a plan (``1. a) Contexte``) does not, and the
+    line reads as ``fallback`` (``None``: no marker)."""
+    fallback: Marker | None = None
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -73,13 +80,14 @@ _SEP = r"\s*[.\-_/]?\s*"
 _ID_PREFIX = r"(?:\d{1,2}\s*[.\-]\s*|\d{1,2}(?=[a-h])|\d{1,2}\s(?=[a-h](?![^\W_])))?"
 """The number before a later merged id: "2.a et 2.b", "3a et 3b", "3 a et 3 b", or none
 ("2.a et b")."""
-_MERGED = rf"((?:\)?\s*(?:[-,&/+]|et|and)\s*{_ID_PREFIX}[a-h](?![^\W_]))*)"
-"""The ids merged after a first one ("- 4.c", "et 6.b", "/2.b"), letters only."""
+_MERGED = rf"((?:\)?\s*(?:[-,&/+]|et|and)\s*{_ID_PREFIX}[a-h](?![^\W_]|['’]))*)"
+"""The ids merged after a first one ("- 4.c", "et 6.b", "/2.b"), letters only ("- c'est"
+is no 2.c)."""
 # After an id, no letter or digit of any script: "5.a - Démarrage" is 5.a with a title, not
 # 5.a and 5.d ("d" followed by "é"; an ASCII-only check let it through).
 _QUESTION = re.compile(
     rf"^{_QWORD}\s*[:.\-n°#]*\s*[(\[]?(\d{{1,2}}){_SEP}({_SUB})(?![^\W_])"
-    rf"((?:\)?\s*(?:[-,&/+]|et|and|&)\s*{_ID_PREFIX}{_SUB}(?![^\W_]))*)"
+    rf"((?:\)?\s*(?:[-,&/+]|et|and|&)\s*{_ID_PREFIX}{_SUB}(?![^\W_]|'))*)"
 )
 # "Tâche 2.a", "Task 2.a": with a letter only; a bare "Task 2" is a Prefect task as often.
 _TASK = re.compile(r"^(?:t[aâ]ches?|tasks?)\s*[:.\-n°#]*\s*(\d{1,2})(?:\s*[.\-]\s*|(?=[a-h]))"
@@ -267,37 +275,44 @@ def read_marker(line: str, *, is_heading: bool | None = None) -> Marker | None:
     if match and not _BULLET.match(line):
         letter = match.group(1) or match.group(2) or match.group(3)
         listed = _LIST_NUMBER.match(line) if match.group(1) or match.group(2) else None
-        if listed:  # "2) a) titre": question a of exercise 2
-            return Marker(MarkerKind.QUESTION, int(listed.group(1)), (letter,),
-                          label=f"{line[listed.start(1):listed.end()].strip()} "
-                                f"{raw[: match.end()].strip()}",
-                          rest=_rest(raw, text, match.end()), heading_level=level)
-        return Marker(MarkerKind.LETTER, subs=(letter,), label=raw[: match.end()].strip(),
+        bare = Marker(MarkerKind.LETTER, subs=(letter,), label=raw[: match.end()].strip(),
                       rest=_rest(raw, text, match.end()), heading_level=level)
+        if listed:  # "2) a) titre": question a of exercise 2, if the report numbers so
+            return Marker(MarkerKind.QUESTION, int(listed.group(1)), (letter,),
+                          label=f"{line[listed.start(1):listed.end()].strip()} {bare.label}",
+                          rest=bare.rest, heading_level=level, tentative=True, fallback=bare)
+        return bare
+    otherwise = _heading_number(raw, text, level) if is_heading else None
     if is_heading or line.lstrip(" >").startswith(("**", "__")):
         match = _ROMAN_ID.match(text)
-        if match:
+        if match:  # "### II.a": question 2.a, if the report numbers so
             return Marker(MarkerKind.QUESTION, _ROMAN[match.group(1)],
                           _subs(match.group(2), match.group(3)), label=raw[: match.end()].strip(),
+                          rest=_rest(raw, text, match.end()), heading_level=level,
+                          tentative=True, fallback=otherwise)
+    return otherwise
+
+
+def _heading_number(raw: str, text: str, level: int) -> Marker | None:
+    """What a heading announces by its end or its numbering: ``### Lancer un conteneur
+    (2.b)``, ``### 2.1 Images``, ``### 2. Test``, ``## II.``."""
+    match = _TRAILING_ID.search(text)
+    if match and not _REFERENCE.search(text, 0, match.start()):
+        return Marker(MarkerKind.QUESTION, int(match.group(1)),
+                      _subs(match.group(2), match.group(3)),
+                      label=raw[match.start():].strip(" ()[]"),
+                      rest=raw[:match.start()].strip(" :-–—"), heading_level=level)
+    match = _NUMBERED_SUB.match(text)
+    if match:  # "### 2.1 Titre": a section of section 2; a question when they all are
+        return Marker(MarkerKind.NUMBER, number=int(match.group(1)), subs=(match.group(2),),
+                      label=raw[: match.end()].strip(), rest=_rest(raw, text, match.end()),
+                      heading_level=level)
+    match = _NUMBERED.match(text)
+    if match:
+        number = _to_int(match.group(1) or match.group(2))
+        if number is not None:
+            return Marker(MarkerKind.NUMBER, number=number, label=raw[: match.end()].strip(),
                           rest=_rest(raw, text, match.end()), heading_level=level)
-    if is_heading:
-        match = _TRAILING_ID.search(text)
-        if match and not _REFERENCE.search(text, 0, match.start()):
-            return Marker(MarkerKind.QUESTION, int(match.group(1)),
-                          _subs(match.group(2), match.group(3)),
-                          label=raw[match.start():].strip(" ()[]"),
-                          rest=raw[:match.start()].strip(" :-–—"), heading_level=level)
-        match = _NUMBERED_SUB.match(text)
-        if match:  # "### 2.1 Titre": a section of section 2; a question when they all are
-            return Marker(MarkerKind.NUMBER, number=int(match.group(1)), subs=(match.group(2),),
-                          label=raw[: match.end()].strip(), rest=_rest(raw, text, match.end()),
-                          heading_level=level)
-        match = _NUMBERED.match(text)
-        if match:
-            number = _to_int(match.group(1) or match.group(2))
-            if number is not None:
-                return Marker(MarkerKind.NUMBER, number=number, label=raw[: match.end()].strip(),
-                              rest=_rest(raw, text, match.end()), heading_level=level)
     return None
 
 

@@ -176,6 +176,48 @@ def _numbered_questions(units: Sequence[Unit], rubric: Rubric) -> bool:
     return 2 * complete >= len(by_exercise)
 
 
+def settle_tentative(units: Sequence[Unit], rubric: Rubric) -> None:
+    """Keep the ids read from list items' numbers (``2) a)``) or Roman numerals
+    (``### II.a``) only when the report's such ids number the lab's questions: in two
+    exercises at least, in report order, never going down within an exercise nor onto an
+    id labelled otherwise, each a question of the lab, most exercises starting on their
+    first question and most ending on their last. Otherwise (an outline of the student's
+    own, ``## I. Introduction`` ``### I.a Contexte``; a plan, ``1. a) Contexte``) each such
+    line reads as it would without them (``Marker.fallback``). ``units`` are this parse's
+    own: their markers are replaced in place."""
+    tentative = [u for u in units if u.marker is not None and u.marker.tentative]
+    if tentative and not _tentative_ids_hold(units, rubric):
+        for unit in tentative:
+            assert unit.marker is not None
+            unit.marker = unit.marker.fallback
+
+
+def _tentative_ids_hold(units: Sequence[Unit], rubric: Rubric) -> bool:
+    explicit: set[str] = set()
+    order: list[tuple[int, str]] = []
+    for unit in units:
+        marker = unit.marker
+        if marker is None or marker.kind is not MarkerKind.QUESTION:
+            continue
+        if not marker.tentative:
+            explicit.update(marker.ids)
+        else:
+            order.extend((marker.exercise or 0, question) for question in marker.ids)
+    questions = {q.id: i for i, q in enumerate(rubric.questions)}
+    if (len(order) < 3 or len({exercise for exercise, _ in order}) < 2
+            or any(q not in questions or q in explicit for _, q in order)
+            or any(questions[b] < questions[a] for (_, a), (_, b) in pairwise(order))):
+        return False
+    firsts: dict[int, str] = {}
+    lasts: dict[int, str] = {}
+    for exercise, question in order:
+        firsts.setdefault(exercise, question)
+        lasts[exercise] = question
+    starts = sum(rubric.exercise_questions(e)[0].id == q for e, q in firsts.items())
+    ends = sum(rubric.exercise_questions(e)[-1].id == q for e, q in lasts.items())
+    return 2 * starts >= len(firsts) and 2 * ends >= len(lasts)
+
+
 def _bare_numbers_count_questions(units: Sequence[Unit], rubric: Rubric) -> bool:
     """Whether ``Question 1``, ``Question 2`` … under each ``Exercice N`` number that
     exercise's questions: after each exercise label they never go down nor past its
