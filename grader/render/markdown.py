@@ -27,6 +27,9 @@ from grader.render.images import Shot
 _PLACEHOLDER = "#grader-img-"
 _WRAPPERS = re.compile(r"</?(?:p|div|center|figure|picture|span|br)\b[^>]*>", re.IGNORECASE)
 """Layout tags that students (and GitHub's editor) put around a screenshot."""
+_FOLDS = re.compile(r"</?(?:details|summary)\b[^>]*>", re.IGNORECASE)
+"""A collapsible section's tags (GitHub readers fold answers in them): layout, not
+the student's words."""
 _SAFE_SCHEMES = ("http://", "https://", "mailto:")
 MAX_MARKS = 40
 """Evidence strings highlighted per answer, longest first; more would mark everything."""
@@ -87,6 +90,8 @@ def prepare_source(answer: Answer, shots: Sequence[Shot]) -> tuple[str, dict[int
             continue
         if number in code_lines or ("!" not in line and "<" not in line.lower()):
             continue
+        if "`" not in line and _FOLDS.search(line):  # "<summary>Question 2.a</summary>"
+            line = lines[index] = _FOLDS.sub("", line)
         if ("<" in line and not _WRAPPERS.sub("", IMAGE_MARKUP.sub("", line)).strip()
                 and _by_image(lines, index)):
             # GitHub's <p align="center"> around a screenshot: layout, not the student's
