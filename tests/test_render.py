@@ -152,18 +152,22 @@ def test_html_screenshots_show_without_their_layout_tags(tmp_path: Path, tp1: Ru
     assert "&lt;b&gt;gras&lt;/b&gt;" in html
 
 
+def _sheet_after_run_shot(tmp_path: Path, tp1: Rubric, student: str, added: str) -> str:
+    """The sheet of a student whose report has ``added`` after its ``run`` screenshot."""
+    folder = class_folder(tmp_path, "hash4_ids.md", student,
+                          shots=("captures/alpine.png", "captures/run.png"))
+    report = folder / "rapport_tp1.md"
+    report.write_text(report.read_text(encoding="utf-8").replace(
+        "![run](captures/run.png)", f"![run](captures/run.png)\n\n{added}"), encoding="utf-8")
+    return render_sheet(grade_submission(folder, [tp1], forced=tp1), rubric=tp1)
+
+
 def test_collapsible_sections_show_without_their_tags(tmp_path: Path, tp1: Rubric) -> None:
     """An answer folded in ``<details>``/``<summary>`` (GitHub readers) shows its label and
     words, not the folding tags as text; a tag quoted in code stays."""
-    folder = class_folder(tmp_path, "hash4_ids.md", "fold",
-                          shots=("captures/alpine.png", "captures/run.png"))
-    report = folder / "rapport_tp1.md"
-    text = report.read_text(encoding="utf-8").replace(
-        "![run](captures/run.png)",
-        "![run](captures/run.png)\n\n<details>\n<summary>Détails</summary>\n\n"
+    html = _sheet_after_run_shot(
+        tmp_path, tp1, "fold", "<details>\n<summary>Détails</summary>\n\n"
         "Le conteneur s'arrête (`<details>` replie ce texte).\n\n</details>")
-    report.write_text(text, encoding="utf-8")
-    html = render_sheet(grade_submission(folder, [tp1], forced=tp1), rubric=tp1)
     assert "Détails" in unescape(html)
     assert "&lt;summary" not in html and "&lt;/details&gt;" not in html
     assert "<code>&lt;details&gt;</code>" in html
@@ -171,15 +175,9 @@ def test_collapsible_sections_show_without_their_tags(tmp_path: Path, tp1: Rubri
 
 def test_layout_tags_away_from_screenshots_still_show(tmp_path: Path, tp1: Rubric) -> None:
     """A student's own HTML (an unfenced page) shows as written, tags included."""
-    folder = class_folder(tmp_path, "hash4_ids.md", "web",
-                          shots=("captures/alpine.png", "captures/run.png"))
-    report = folder / "rapport_tp1.md"
-    text = report.read_text(encoding="utf-8").replace(
-        "![run](captures/run.png)",
-        "![run](captures/run.png)\n\nMa page :\n\n<div class=\"box\">\n<span>\nBonjour\n"
-        "</span>\n</div>")
-    report.write_text(text, encoding="utf-8")
-    html = render_sheet(grade_submission(folder, [tp1], forced=tp1), rubric=tp1)
+    html = _sheet_after_run_shot(
+        tmp_path, tp1, "web",
+        "Ma page :\n\n<div class=\"box\">\n<span>\nBonjour\n</span>\n</div>")
     assert "&lt;div class=&quot;box&quot;&gt;" in html and "&lt;/span&gt;" in html
 
 
