@@ -131,6 +131,7 @@ def test_question_markers(line: str, ids: tuple[str, ...], label: str) -> None:
     ("2) a) Lancer alpine", MarkerKind.LETTER),
     ("### II.a Lancer alpine", MarkerKind.NUMBER),
     ("**II.a** Lancer alpine", None),
+    ("II.a - Lancer alpine", None),
 ])
 def test_ids_from_list_numbers_and_roman_numerals_are_tentative(
         line: str, fallback: MarkerKind | None) -> None:
@@ -336,7 +337,6 @@ NOT_MARKERS = [
     "(5e) tentative",
     "(2e) essai",
     "**i.e. le conteneur**",
-    "II.a sans gras ni titre",
 ]
 
 

@@ -795,7 +795,8 @@ def _numbered_report(label: Callable[[int, str], str]) -> str:
     lambda n, q: f"{n}) {q}) Réponse",
     lambda n, q: f"**{_ROMAN[n]}.{q}** Réponse",
     lambda n, q: f"### {_ROMAN[n]}-{q} Réponse",
-], ids=["list-number", "roman-bold", "roman-heading"])
+    lambda n, q: f"{_ROMAN[n]}.{q} : Réponse",
+], ids=["list-number", "roman-bold", "roman-heading", "roman-plain"])
 def test_questions_numbered_by_list_items_or_roman_numerals(tp1: Rubric,
                                                             label: Callable[[int, str], str]
                                                             ) -> None:
@@ -810,7 +811,9 @@ def test_questions_numbered_by_list_items_or_roman_numerals(tp1: Rubric,
     "## Plan\n\n1. a) Contexte : le cours du lundi.\n2. b) Objectifs : apprendre.\n"
     "3. c) Bilan.\n",
     "**I. a) Contexte**\n\nLe cours du lundi.\n\n**II. b) Méthode**\n\nPas à pas.\n",
-], ids=["roman-sections", "plan", "bold-outline"])
+    "I. Introduction\n\nI.a - Contexte : le cours du lundi.\n\nI.b - Objectifs : apprendre."
+    "\n\nII.a - Méthode : pas à pas.\n",
+], ids=["roman-sections", "plan", "bold-outline", "plain-outline"])
 def test_an_outline_of_the_students_own_labels_nothing(tp1: Rubric, outline: str) -> None:
     """Roman sections and a lettered plan that do not number the lab's questions (one
     exercise only, not from its first question, or onto ids labelled elsewhere) read as

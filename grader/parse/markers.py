@@ -146,8 +146,8 @@ _BULLET = re.compile(r"^\s*(?:>\s*)*[-*+]\s")
 _LIST_NUMBER = re.compile(r"^\s*(?:>\s*)*(\d{1,2})[.)]\s")
 """A numbered list item's number, which ``strip_markdown`` drops: in "2) a) titre" the
 exercise's."""
-# Roman exercise numbers with a letter, on headings and lines opening in bold only:
-# "### II.a", "**III-b)** titre" ("i.e." and "v.s." are words).
+# Roman exercise numbers with a letter: "### II.a", "**III-b)** titre", "IV.c :" ("i.e."
+# and "v.s." are words); tentative, as a student's own outline numbers so too.
 _ROMAN_ID = re.compile(r"^(i{1,3}|iv|vi{0,3}|ix)\s?[.\-)]\s?([a-h])(?![^\W_]|[.'’])"
                        + _MERGED)
 _NUMBERED = re.compile(r"^(\d{1,2}|[ivx]{1,4})\s*[.)\-:]\s*(?=\S)"
@@ -283,13 +283,12 @@ def read_marker(line: str, *, is_heading: bool | None = None) -> Marker | None:
                           rest=bare.rest, heading_level=level, tentative=True, fallback=bare)
         return bare
     otherwise = _heading_number(raw, text, level) if is_heading else None
-    if is_heading or line.lstrip(" >").startswith(("**", "__")):
-        match = _ROMAN_ID.match(text)
-        if match:  # "### II.a": question 2.a, if the report numbers so
-            return Marker(MarkerKind.QUESTION, _ROMAN[match.group(1)],
-                          _subs(match.group(2), match.group(3)), label=raw[: match.end()].strip(),
-                          rest=_rest(raw, text, match.end()), heading_level=level,
-                          tentative=True, fallback=otherwise)
+    match = _ROMAN_ID.match(text)
+    if match:  # "### II.a": question 2.a, if the report numbers so
+        return Marker(MarkerKind.QUESTION, _ROMAN[match.group(1)],
+                      _subs(match.group(2), match.group(3)), label=raw[: match.end()].strip(),
+                      rest=_rest(raw, text, match.end()), heading_level=level,
+                      tentative=True, fallback=otherwise)
     return otherwise
 
 
