@@ -102,6 +102,8 @@ QUESTIONS = [
     ("Exercice 4, question a :", ("4.a",), "Exercice 4, question a :"),
     ("Ex 2 - Q1", ("2.1",), "Ex 2 - Q1"),
     ("Exercice 2.a Lancer un conteneur", ("2.a",), "Exercice 2.a"),
+    ("Question 2°a : Lancer alpine", ("2.a",), "Question 2°a"),  # an AZERTY keyboard's °
+    ("Ｑｕｅｓｔｉｏｎ ２．ｂ：Lancer alpine", ("2.b",), "Ｑｕｅｓｔｉｏｎ ２．ｂ"),  # full width
     ("Partie 3.a et 3.b", ("3.a", "3.b"), "Partie 3.a et 3.b"),
     # the exercise as a list item's number, or in Roman numerals on a heading or in bold
     ("2) a) Lancer alpine", ("2.a",), "2) a)"),
@@ -222,6 +224,12 @@ LETTERS = [
     ("Question a)", "a"),
     ("Question b :", "b"),
     ("### Question c", "c"),
+    # French ordinals count the questions within their exercise, as letters do
+    ("Première question : Lancer alpine", "a"),
+    ("1ère question", "a"),
+    ("### Deuxième question", "b"),
+    ("2e question :", "b"),
+    ("**Quatrième question**", "d"),
 ]
 
 
@@ -337,6 +345,8 @@ NOT_MARKERS = [
     "(5e) tentative",
     "(2e) essai",
     "**i.e. le conteneur**",
+    "Deuxième questionnaire",
+    "Première partie du TP",
 ]
 
 

@@ -805,6 +805,21 @@ def test_questions_numbered_by_list_items_or_roman_numerals(tp1: Rubric,
     assert {a.found_by for a in report.answers} == {"label"}
 
 
+def test_questions_counted_by_french_ordinals_in_their_exercise(tp1: Rubric) -> None:
+    ordinal = ["Première", "Deuxième", "Troisième", "Quatrième"]
+    lines = ["# Rapport TP1", ""]
+    for question, answer in _LAB:
+        number, letter = question.split(".")
+        if letter == "a":
+            lines += [f"## Exercice {number}", ""]
+        lines += [f"**{ordinal['abcd'.index(letter)]} question :** {answer}", ""]
+    report = parse_text("\n".join(lines), tp1)
+    assert starts(report) == {"2.a": 5, "2.b": 7, "2.c": 9, "2.d": 11, "3.a": 15, "3.b": 17,
+                              "3.c": 19}
+    assert "modèle figé" in report.answer("2.a").student_text
+    assert {a.found_by for a in report.answers} == {"letter"}
+
+
 @pytest.mark.parametrize("outline", [
     "## I. Introduction\n\n### I.a Contexte\nLe cours du lundi.\n\n### I.b Objectifs\n"
     "Apprendre.\n\n## II. Travail\n\n### II.a Méthode\nPas à pas.\n",

@@ -67,7 +67,11 @@ class Marker:
         return tuple(f"{self.exercise}.{sub}" for sub in self.subs)
 
 
-_ONE_TO_ONE = str.maketrans({"’": "'", "‘": "'", "–": "-", "—": "-", "‑": "-", "−": "-"})
+_ONE_TO_ONE = str.maketrans({"’": "'", "‘": "'", "–": "-", "—": "-", "‑": "-", "−": "-",
+                             "\u3000": " ",
+                             **{chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)}})
+"""Characters read as their ASCII twin, one for one (offsets kept): quotes, dashes and the
+full-width forms of Asian keyboards (``Ｑｕｅｓｔｉｏｎ ２．ａ``)."""
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9,
           "x": 10, "xi": 11, "xii": 12}
 
@@ -76,7 +80,8 @@ _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii":
 _QWORD = (r"(?:r[eé]ponses?\s+(?:[àa]\s+la\s+)?questions?|answers?\s+to\s+(?:the\s+)?questions?"
           r"|q(?:u[a-z]{0,3}s?[a-z]{0,4}ti?o[a-z]{0,3}s?)?|r[eé]ponses?|answer)")
 _SUB = r"(?:[a-h]|\d{1,2})"
-_SEP = r"\s*[.\-_/]?\s*"
+_SEP = r"\s*[.\-_/°]?\s*"
+"""Between an exercise number and its letter: "2.a", "2-a", "2 a", "2/a", "2°a"."""
 _ID_PREFIX = r"(?:\d{1,2}\s*[.\-]\s*|\d{1,2}(?=[a-h])|\d{1,2}\s(?=[a-h](?![^\W_])))?"
 """The number before a later merged id: "2.a et 2.b", "3a et 3b", "3 a et 3 b", or none
 ("2.a et b")."""
@@ -124,6 +129,13 @@ _EXERCISE_WORDS = ("exercice", "exercise", "exercices", "exercises")
 _EXERCISE_ALIASES = frozenset({"exo", "ex", "partie", "part"})
 _MERGED_AFTER = re.compile(_MERGED)
 _BARE_QNUM = re.compile(rf"^{_QWORD}\s*[:.\-n°#]*\s*(\d{{1,2}})(?![0-9]|\s*[.\-]\s*[0-9a-h]\b)")
+_ORDINAL = re.compile(r"^(premi[eè]re?|1(?:[eè]re?|er)|deuxi[eè]me|seconde?|2n?de|troisi[eè]me"
+                      r"|quatri[eè]me|cinqui[eè]me|sixi[eè]me|septi[eè]me|huiti[eè]me"
+                      r"|[2-8](?:e|[eè]me))\s+questions?\b")
+"""``Deuxième question :``: a question counted within its exercise, as a letter is."""
+_ORDINALS = {"premi": 1, "1": 1, "deuxi": 2, "second": 2, "2": 2, "troisi": 3, "3": 3,
+             "quatri": 4, "4": 4, "cinqui": 5, "5": 5, "sixi": 6, "6": 6, "septi": 7, "7": 7,
+             "huiti": 8, "8": 8}
 _STEP = re.compile(r"^(?:[eé]tape|step)\s*[:.\-n°#]*\s*(\d{1,2})\b")
 # The end of a letter label: a bracket, or a stop that ends the word ("a-t-il", "e.g."
 # and "b-a-ba" are words).
@@ -271,6 +283,13 @@ def read_marker(line: str, *, is_heading: bool | None = None) -> Marker | None:
         return Marker(MarkerKind.STEP, number=int(match.group(1)),
                       label=raw[: match.end()].strip(), rest=_rest(raw, text, match.end()),
                       heading_level=level)
+    match = _ORDINAL.match(text)
+    if match:
+        word = match.group(1)
+        number = next(n for prefix, n in _ORDINALS.items() if word.startswith(prefix))
+        return Marker(MarkerKind.LETTER, subs=("abcdefgh"[number - 1],),
+                      label=raw[: match.end()].strip(), rest=_rest(raw, text, match.end()),
+                      heading_level=level)
     match = _LETTER.match(text)
     if match and not _BULLET.match(line):
         letter = match.group(1) or match.group(2) or match.group(3)
@@ -351,4 +370,4 @@ def _to_int(token: str) -> int | None:
 def _rest(raw: str, text: str, end: int) -> str:
     """What follows the marker on its line, cut from the raw line (offsets are shared)."""
     del text
-    return raw[end:].lstrip(" :.-–—)]").strip()
+    return raw[end:].lstrip(" :.-–—)]：．）］").strip()
