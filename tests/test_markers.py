@@ -225,7 +225,7 @@ LETTERS = [
     ("Question b :", "b"),
     ("### Question c", "c"),
     # French ordinals count the questions within their exercise, as letters do
-    ("Première question : Lancer alpine", "a"),
+    ("### Première question : Lancer alpine", "a"),
     ("1ère question", "a"),
     ("### Deuxième question", "b"),
     ("2e question :", "b"),
@@ -346,6 +346,8 @@ NOT_MARKERS = [
     "(2e) essai",
     "**i.e. le conteneur**",
     "Deuxième questionnaire",
+    "Première question que je me suis posée : pourquoi le port ?",
+    "2e question : voir plus haut.",
     "Première partie du TP",
 ]
 

@@ -132,7 +132,8 @@ _BARE_QNUM = re.compile(rf"^{_QWORD}\s*[:.\-n°#]*\s*(\d{{1,2}})(?![0-9]|\s*[.\-
 _ORDINAL = re.compile(r"^(premi[eè]re?|1(?:[eè]re?|er)|deuxi[eè]me|seconde?|2n?de|troisi[eè]me"
                       r"|quatri[eè]me|cinqui[eè]me|sixi[eè]me|septi[eè]me|huiti[eè]me"
                       r"|[2-8](?:e|[eè]me))\s+questions?\b")
-"""``Deuxième question :``: a question counted within its exercise, as a letter is."""
+"""``Deuxième question :``: a question counted within its exercise, as a letter is (alone
+on its line, or a heading or bold)."""
 _ORDINALS = {"premi": 1, "1": 1, "deuxi": 2, "second": 2, "2": 2, "troisi": 3, "3": 3,
              "quatri": 4, "4": 4, "cinqui": 5, "5": 5, "sixi": 6, "6": 6, "septi": 7, "7": 7,
              "huiti": 8, "8": 8}
@@ -284,7 +285,10 @@ def read_marker(line: str, *, is_heading: bool | None = None) -> Marker | None:
                       label=raw[: match.end()].strip(), rest=_rest(raw, text, match.end()),
                       heading_level=level)
     match = _ORDINAL.match(text)
-    if match:
+    if match and (is_heading or line.lstrip(" >").startswith(("**", "__"))
+                  or not text[match.end():].strip(" :.-")):
+        # Alone on its line, a heading or bold: "Première question que je me suis posée"
+        # and "2e question : voir plus haut" are sentences of an answer.
         word = match.group(1)
         number = next(n for prefix, n in _ORDINALS.items() if word.startswith(prefix))
         return Marker(MarkerKind.LETTER, subs=("abcdefgh"[number - 1],),
