@@ -111,6 +111,7 @@ QUESTIONS = [
     ("**II.a** Lancer alpine", ("2.a",), "II.a"),
     ("### III-b : le cache", ("3.b",), "III-b"),
     ("#### VI.c", ("6.c",), "VI.c"),
+    ("Question II.b : Lancer alpine", ("2.b",), "Question II.b"),
     # merged ids: "and" is no id d, "3 a et 3 b" is 3.a and 3.b, "c'est" no id c
     ("Exercice 2.b - c'est parti", ("2.b",), "Exercice 2.b"),
     ("Question 3.a - c'était long", ("3.a",), "Question 3.a"),
@@ -134,6 +135,7 @@ def test_question_markers(line: str, ids: tuple[str, ...], label: str) -> None:
     ("### II.a Lancer alpine", MarkerKind.NUMBER),
     ("**II.a** Lancer alpine", None),
     ("II.a - Lancer alpine", None),
+    ("Question II.a : Lancer alpine", None),
 ])
 def test_ids_from_list_numbers_and_roman_numerals_are_tentative(
         line: str, fallback: MarkerKind | None) -> None:

@@ -159,10 +159,11 @@ _BULLET = re.compile(r"^\s*(?:>\s*)*[-*+]\s")
 _LIST_NUMBER = re.compile(r"^\s*(?:>\s*)*(\d{1,2})[.)]\s")
 """A numbered list item's number, which ``strip_markdown`` drops: in "2) a) titre" the
 exercise's."""
-# Roman exercise numbers with a letter: "### II.a", "**III-b)** titre", "IV.c :" ("i.e."
-# and "v.s." are words); tentative, as a student's own outline numbers so too.
-_ROMAN_ID = re.compile(r"^(i{1,3}|iv|vi{0,3}|ix)\s?[.\-)]\s?([a-h])(?![^\W_]|[.'’])"
-                       + _MERGED)
+# Roman exercise numbers with a letter: "### II.a", "**III-b)** titre", "IV.c :",
+# "Question II.a" ("i.e." and "v.s." are words); tentative, as a student's own outline
+# numbers so too.
+_ROMAN_ID = re.compile(rf"^(?:{_QWORD}\s*[:.\-n°#]*\s*)?(i{{1,3}}|iv|vi{{0,3}}|ix)\s?[.\-)]\s?"
+                       r"([a-h])(?![^\W_]|[.'’])" + _MERGED)
 _NUMBERED = re.compile(r"^(\d{1,2}|[ivx]{1,4})\s*[.)\-:]\s*(?=\S)"
                        r"|^(\d{1,2}|[ivx]{1,4})\s*[.)\-:]?$")
 _NUMBERED_SUB = re.compile(r"^(\d{1,2})\.([1-9])\.?(?=\s|$|[:)\-–—])")
