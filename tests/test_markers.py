@@ -112,6 +112,7 @@ QUESTIONS = [
     ("### III-b : le cache", ("3.b",), "III-b"),
     ("#### VI.c", ("6.c",), "VI.c"),
     ("Question II.b : Lancer alpine", ("2.b",), "Question II.b"),
+    ("### V.d et V.e", ("5.d", "5.e"), "V.d et V.e"),
     # merged ids: "and" is no id d, "3 a et 3 b" is 3.a and 3.b, "c'est" no id c
     ("Exercice 2.b - c'est parti", ("2.b",), "Exercice 2.b"),
     ("Question 3.a - c'était long", ("3.a",), "Question 3.a"),

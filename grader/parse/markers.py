@@ -162,8 +162,12 @@ exercise's."""
 # Roman exercise numbers with a letter: "### II.a", "**III-b)** titre", "IV.c :",
 # "Question II.a" ("i.e." and "v.s." are words); tentative, as a student's own outline
 # numbers so too.
-_ROMAN_ID = re.compile(rf"^(?:{_QWORD}\s*[:.\-n°#]*\s*)?(i{{1,3}}|iv|vi{{0,3}}|ix)\s?[.\-)]\s?"
-                       r"([a-h])(?![^\W_]|[.'’])" + _MERGED)
+_ROMAN_NUMBER = r"(?:i{1,3}|iv|vi{0,3}|ix)"
+_ROMAN_ID = re.compile(rf"^(?:{_QWORD}\s*[:.\-n°#]*\s*)?({_ROMAN_NUMBER})\s?[.\-)]\s?"
+                       r"([a-h])(?![^\W_]|[.'’])"
+                       rf"((?:\)?\s*(?:[-,&/+]|et|and)\s*(?:{_ROMAN_NUMBER}\s?[.\-]\s?)?"
+                       r"[a-h](?![^\W_]|['’]))*)")
+"""With its merged ids, their exercise in Roman numerals too: "IV.b et IV.c"."""
 _NUMBERED = re.compile(r"^(\d{1,2}|[ivx]{1,4})\s*[.)\-:]\s*(?=\S)"
                        r"|^(\d{1,2}|[ivx]{1,4})\s*[.)\-:]?$")
 _NUMBERED_SUB = re.compile(r"^(\d{1,2})\.([1-9])\.?(?=\s|$|[:)\-–—])")
