@@ -103,6 +103,7 @@ QUESTIONS = [
     ("Ex 2 - Q1", ("2.1",), "Ex 2 - Q1"),
     ("Exercice 2.a Lancer un conteneur", ("2.a",), "Exercice 2.a"),
     ("Question 2°a : Lancer alpine", ("2.a",), "Question 2°a"),  # an AZERTY keyboard's °
+    ("Question 2, b : Lancer alpine", ("2.b",), "Question 2, b"),
     ("Ｑｕｅｓｔｉｏｎ ２．ｂ：Lancer alpine", ("2.b",), "Ｑｕｅｓｔｉｏｎ ２．ｂ"),  # full width
     ("Partie 3.a et 3.b", ("3.a", "3.b"), "Partie 3.a et 3.b"),
     # the exercise as a list item's number, or in Roman numerals on a heading or in bold

@@ -91,7 +91,7 @@ is no 2.c)."""
 # After an id, no letter or digit of any script: "5.a - Démarrage" is 5.a with a title, not
 # 5.a and 5.d ("d" followed by "é"; an ASCII-only check let it through).
 _QUESTION = re.compile(
-    rf"^{_QWORD}\s*[:.\-n°#]*\s*[(\[]?(\d{{1,2}}){_SEP}({_SUB})(?![^\W_])"
+    rf"^{_QWORD}\s*[:.\-n°#]*\s*[(\[]?(\d{{1,2}})(?:{_SEP}({_SUB})|\s*,\s*([a-h]))(?![^\W_])"
     rf"((?:\)?\s*(?:[-,&/+]|et|and|&)\s*{_ID_PREFIX}{_SUB}(?![^\W_]|'))*)"
 )
 # "Tâche 2.a", "Task 2.a": with a letter only; a bare "Task 2" is a Prefect task as often.
@@ -251,8 +251,9 @@ def read_marker(line: str, *, is_heading: bool | None = None) -> Marker | None:
         return Marker(MarkerKind.QUESTION, int(glued.group(1)), (glued.group(2).lower(),),
                       label=glued.group(0), rest=raw[glued.end():].strip(), heading_level=level)
     match = _QUESTION.match(text)
-    if match:
-        return _id_marker(match, raw, text, level, match.group(2), match.group(3))
+    if match:  # "Question 2, a": a comma before a letter only ("Questions 2, 3 et 4")
+        return _id_marker(match, raw, text, level, match.group(2) or match.group(3),
+                          match.group(4))
     match = _BARE_ID.match(text) or (
         _GLUED_BARE.match(text) if is_heading or _all_bold(line) else None)
     if match:  # both: (number, letter | letter, merged ids)
