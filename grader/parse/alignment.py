@@ -261,8 +261,6 @@ def _fill_one_gap(units: Sequence[Unit], result: list[str | None], a_start: int,
                 result[index] = first
 
 
-
-
 def _is_image(unit: Unit) -> bool:
     """A unit that is only image references (no words of the student's); in HTML, the
     tags around them too (``<p align="center"><img …></p>``)."""

@@ -85,14 +85,21 @@ _SEP = r"\s*[.\-_/°]?\s*"
 _ID_PREFIX = r"(?:\d{1,2}\s*[.\-]\s*|\d{1,2}(?=[a-h])|\d{1,2}\s(?=[a-h](?![^\W_])))?"
 """The number before a later merged id: "2.a et 2.b", "3a et 3b", "3 a et 3 b", or none
 ("2.a et b")."""
-_MERGED = rf"((?:\)?\s*(?:[-,&/+]|et|and)\s*{_ID_PREFIX}[a-h](?![^\W_]|['’]))*)"
-"""The ids merged after a first one ("- 4.c", "et 6.b", "/2.b"), letters only ("- c'est"
-is no 2.c)."""
+
+
+def _merged(prefix: str = _ID_PREFIX, sub: str = "[a-h]") -> str:
+    """The pattern of the ids merged after a first one ("- 4.c", "et 6.b", "/2.b"), each
+    written ``prefix`` then ``sub`` ("- c'est" is no 2.c), as one group."""
+    return rf"((?:\)?\s*(?:[-,&/+]|et|and)\s*{prefix}{sub}(?![^\W_]|['’]))*)"
+
+
+_MERGED = _merged()
+"""Merged ids: letters only."""
 # After an id, no letter or digit of any script: "5.a - Démarrage" is 5.a with a title, not
 # 5.a and 5.d ("d" followed by "é"; an ASCII-only check let it through).
 _QUESTION = re.compile(
     rf"^{_QWORD}\s*[:.\-n°#]*\s*[(\[]?(\d{{1,2}})(?:{_SEP}({_SUB})|\s*,\s*([a-h]))(?![^\W_])"
-    rf"((?:\)?\s*(?:[-,&/+]|et|and|&)\s*{_ID_PREFIX}{_SUB}(?![^\W_]|'))*)"
+    + _merged(sub=_SUB)
 )
 # "Tâche 2.a", "Task 2.a": with a letter only; a bare "Task 2" is a Prefect task as often.
 _TASK = re.compile(r"^(?:t[aâ]ches?|tasks?)\s*[:.\-n°#]*\s*(\d{1,2})(?:\s*[.\-]\s*|(?=[a-h]))"
@@ -165,8 +172,7 @@ exercise's."""
 _ROMAN_NUMBER = r"(?:i{1,3}|iv|vi{0,3}|ix)"
 _ROMAN_ID = re.compile(rf"^(?:{_QWORD}\s*[:.\-n°#]*\s*)?({_ROMAN_NUMBER})\s?[.\-)]\s?"
                        r"([a-h])(?![^\W_]|[.'’])"
-                       rf"((?:\)?\s*(?:[-,&/+]|et|and)\s*(?:{_ROMAN_NUMBER}\s?[.\-]\s?)?"
-                       r"[a-h](?![^\W_]|['’]))*)")
+                       + _merged(prefix=rf"(?:{_ROMAN_NUMBER}\s?[.\-]\s?)?"))
 """With its merged ids, their exercise in Roman numerals too: "IV.b et IV.c"."""
 _NUMBERED = re.compile(r"^(\d{1,2}|[ivx]{1,4})\s*[.)\-:]\s*(?=\S)"
                        r"|^(\d{1,2}|[ivx]{1,4})\s*[.)\-:]?$")
