@@ -111,13 +111,26 @@ def _in_exercise(write: Callable[[str, str, int], str | None]) -> Style:
     return style
 
 
+def _split_id(ids: str) -> tuple[str, str] | None:
+    """(exercise, letter) of a single lettered id (``2.a``); ``None`` for merged ids
+    (``2.a et 2.b``) and numbered questions (``8.1``)."""
+    number, _, sub = ids.partition(".")
+    if " " in ids or not number.isdigit() or len(sub) != 1 or sub not in "abcdefgh":
+        return None
+    return number, sub
+
+
+def _rank(letter: str) -> int:
+    return "abcdefgh".index(letter) + 1
+
+
 def _question_number(question: str, rest: str, level: int) -> str | None:
     """``## Question 2`` for 2.b: questions numbered within their exercise."""
-    sub = question.partition(".")[2]
-    if len(sub) != 1 or sub not in "abcdefgh":
+    split = _split_id(question)
+    if split is None:
         return None
     heading = f"{'#' * level} " if level else ""
-    return f"{heading}Question {'abcdefgh'.index(sub) + 1}{_rest(rest)}"
+    return f"{heading}Question {_rank(split[1])}{_rest(rest)}"
 
 
 def _rest(rest: str) -> str:
@@ -126,28 +139,21 @@ def _rest(rest: str) -> str:
 
 def _numbered_heading(ids: str, rest: str, level: int) -> str | None:
     """``### 2.1 titre`` for 2.a: the questions numbered like sections (one id only)."""
-    number, _, sub = ids.partition(".")
-    if " " in ids or len(sub) != 1 or sub not in "abcdefgh":
+    split = _split_id(ids)
+    if split is None:
         return None
-    return f"{'#' * (level or 3)} {number}.{'abcdefgh'.index(sub) + 1}{_rest(rest)}"
+    return f"{'#' * (level or 3)} {split[0]}.{_rank(split[1])}{_rest(rest)}"
 
 
 _ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX")
 
 
-def _split_id(ids: str) -> tuple[int, str] | None:
-    """(exercise, letter) of a single id written ``2.a``; ``None`` otherwise."""
-    number, _, sub = ids.partition(".")
-    if " " in ids or not number.isdigit() or not 1 <= int(number) <= 9 or len(sub) != 1 \
-            or sub not in "abcdefgh":
-        return None
-    return int(number), sub
-
-
 def _roman(ids: str, rest: str, level: int) -> str | None:
     """``**II.a** titre`` for 2.a: the exercise in Roman numerals (one id only)."""
     split = _split_id(ids)
-    return None if split is None else f"**{_ROMAN[split[0] - 1]}.{split[1]}**{_rest(rest)}"
+    if split is None or not 1 <= int(split[0]) <= len(_ROMAN):
+        return None
+    return f"**{_ROMAN[int(split[0]) - 1]}.{split[1]}**{_rest(rest)}"
 
 
 def _list_paren(ids: str, rest: str, level: int) -> str | None:
